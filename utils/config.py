@@ -1,0 +1,75 @@
+"""Run profile, paths and the one-line headline every notebook prints.
+
+The profile ("quick" for CI and the sample run, "full" for a real lesson) is
+read from the COURSE_PROFILE environment variable, so notebooks never test for
+CI themselves: they ask `pick(quick=..., full=...)`.
+"""
+import os
+import random
+from pathlib import Path
+
+PROFILE_VARIABLE = "COURSE_PROFILE"
+DATA_VARIABLE = "COURSE_DATA"
+PROFILES = ("quick", "full")
+
+
+def profile():
+    """The active profile: 'quick' or 'full' (the default when unset)."""
+    value = os.environ.get(PROFILE_VARIABLE, "full").strip().lower() or "full"
+    if value not in PROFILES:
+        raise ValueError(
+            f"{PROFILE_VARIABLE}={value!r} is not a profile; use one of {PROFILES}")
+    return value
+
+
+def is_quick():
+    return profile() == "quick"
+
+
+def pick(*, quick, full):
+    """Choose a setting by profile, e.g. `epochs = pick(quick=1, full=3)`."""
+    return quick if is_quick() else full
+
+
+def repo_root():
+    """The course checkout: the folder that holds `utils/`."""
+    return Path(__file__).resolve().parent.parent
+
+
+def data_root():
+    """Where datasets live: $COURSE_DATA if set, else `<repo>/data`."""
+    override = os.environ.get(DATA_VARIABLE)
+    return Path(override).expanduser().resolve() if override else repo_root() / "data"
+
+
+def build_root():
+    """Where executed notebooks, reports and benchmark outputs go (git-ignored)."""
+    return repo_root() / "build"
+
+
+def seed_everything(seed=42):
+    """Seed Python, NumPy and (if imported) Keras/TensorFlow for repeatable runs."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import keras
+    except ImportError:
+        return
+    keras.utils.set_random_seed(seed)
+
+
+def headline(name, value, *, generated_data=False, untrained_weights=False):
+    """Print the notebook's headline metric in the one format the runner reads.
+
+    Flags say plainly when the figure comes from generated sample data or from
+    a network without trained weights, so nobody mistakes it for a real result.
+    """
+    text = f"{value:.4f}" if isinstance(value, float) else str(value)
+    caveats = [c for c, on in (("generated data", generated_data),
+                               ("untrained weights", untrained_weights)) if on]
+    suffix = f"  [{', '.join(caveats)}]" if caveats else ""
+    line = f"HEADLINE {name}={text}{suffix}"
+    print(line)
+    return line
