@@ -30,8 +30,10 @@ data: $(STAMP)
 course: data
 	$(PY) -m tools.run_notebooks --profile $(PROFILE)
 
-test: $(STAMP)
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
+# pytest exits 5 when it collected nothing: that is a broken checkout, say so.
+test: data
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS); \
+	status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: is tests/ missing?"; exit $$status
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00_index.ipynb

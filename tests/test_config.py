@@ -1,0 +1,52 @@
+import pytest
+
+import utils
+
+
+def test_profile_defaults_to_full(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    assert utils.profile() == "full" and not utils.is_quick()
+    assert utils.pick(quick=1, full=3) == 3
+
+
+def test_quick_profile_shrinks_settings(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "Quick ")
+    assert utils.is_quick()
+    assert utils.pick(quick=1, full=3) == 1
+
+
+def test_unknown_profile_is_an_error(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    with pytest.raises(ValueError, match="not a profile"):
+        utils.profile()
+
+
+def test_data_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    assert utils.data_root() == utils.repo_root() / "data"
+    assert (utils.repo_root() / "utils" / "__init__.py").exists()
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    assert utils.data_root() == tmp_path.resolve()
+
+
+def test_headline_states_caveats(capsys):
+    line = utils.headline("val_acc", 0.8125, generated_data=True, untrained_weights=True)
+    assert line == "HEADLINE val_acc=0.8125  [generated data, untrained weights]"
+    assert capsys.readouterr().out.strip() == line
+    assert utils.headline("fit", "3.00,8.00") == "HEADLINE fit=3.00,8.00"
+
+
+def test_seeding_makes_numpy_repeatable():
+    import numpy as np
+
+    utils.seed_everything(7)
+    first = np.random.rand(3)
+    utils.seed_everything(7)
+    assert np.array_equal(first, np.random.rand(3))
+
+
+def test_every_export_resolves_and_unknown_names_fail():
+    for name in utils.__all__:
+        assert getattr(utils, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        utils.nope

@@ -1,0 +1,77 @@
+"""Committed notebooks stay clean, consistent and generated where they should be."""
+import ast
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import utils
+from tools import catalogue, notebook_headers, run_notebooks
+
+NOTEBOOK_DIR = utils.repo_root() / "notebooks"
+NOTEBOOK_FILES = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_there_are_notebooks_and_each_is_in_the_catalogue():
+    names = {p.name for p in NOTEBOOK_FILES} - {notebook_headers.INDEX_FILE}
+    assert names, "no notebooks found"
+    assert names <= {n.file for n in catalogue.NOTEBOOKS}
+
+
+def test_boilerplate_is_up_to_date():
+    assert notebook_headers.stale_files(write=False) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_committed_without_outputs(path):
+    for cell in code_cells(path):
+        assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_no_absolute_home_paths(path):
+    text = path.read_text()
+    assert not re.search(r"(/home/\w|/Users/\w|/root/|C:\\\\Users)", text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebooks_do_not_redefine_utils(path):
+    exported = set(utils.__all__)
+    for cell in code_cells(path):
+        source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("!", "%")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                assert node.name not in exported, f"{path.name} redefines utils.{node.name}"
+
+
+@pytest.mark.parametrize("notebook", catalogue.NOTEBOOKS, ids=lambda n: n.file)
+def test_colab_badge_points_at_the_notebook(notebook):
+    header = notebook_headers.header_markdown(notebook)
+    assert f"github/{catalogue.GITHUB_REPO}/blob/{catalogue.BRANCH}/notebooks/{notebook.file}" in header
+
+
+def test_setup_cell_makes_utils_importable_from_the_notebooks_folder():
+    # -S: no site-packages, so only the set-up cell can make utils importable
+    code = notebook_headers.setup_code() + "\nimport utils; print(utils.repo_root())"
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=NOTEBOOK_DIR,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(utils.repo_root())
+
+
+def test_runner_reads_the_last_headline_and_its_caveats():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x")]
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="HEADLINE val_acc=0.5\n"),
+        nbformat.v4.new_output("stream", name="stdout",
+                               text="noise\nHEADLINE val_acc=0.8125  [generated data, untrained weights]\n"),
+    ]
+    assert run_notebooks.headline_of(nb) == ("val_acc=0.8125", "generated data, untrained weights")
+    assert run_notebooks.headline_of(nbformat.v4.new_notebook()) == ("", "")
