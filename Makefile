@@ -10,9 +10,8 @@ PROFILE ?= quick
 # Quiet TensorFlow's C++ logging so notebook outputs stay readable.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export COURSE_PROFILE := $(PROFILE)
-export MPLBACKEND := Agg
 
-.PHONY: course test setup lab data clean-build headers
+.PHONY: course test setup lab data browser clean-build headers
 
 setup: $(STAMP)
 
@@ -30,13 +29,29 @@ data: $(STAMP)
 course: data
 	$(PY) -m tools.run_notebooks --profile $(PROFILE)
 
+# Best effort: tests/test_browser.py drives Debian's chromium (no browser download) and
+# skips, saying why, when it is missing; a failed install here never fails `make test`.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ echo "installing chromium for the browser tests ..."; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo "sudo -n"); \
+	  { $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1; } || \
+	echo "chromium could not be installed (needs apt and root): the browser tests will be skipped"
+
 # pytest exits 5 when it collected nothing: that is a broken checkout, say so.
-test: data
+test: data browser
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS); \
 	status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: is tests/ missing?"; exit $$status
 
+# JupyterLab from the course's venv on the whole checkout, opened on the index. Kernels
+# get the full profile (as when you open a notebook yourself) unless you say
+# `make lab PROFILE=quick`.
+LAB_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),full)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_index.ipynb
+	COURSE_PROFILE=$(LAB_PROFILE) $(VENV)/bin/jupyter lab \
+	  --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  notebooks/00_index.ipynb
 
 headers: $(STAMP)
 	$(PY) -m tools.notebook_headers

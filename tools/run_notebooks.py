@@ -21,7 +21,7 @@ from nbconvert import HTMLExporter
 
 import utils
 from utils import config
-from tools.catalogue import NOTEBOOKS
+from tools.catalogue import NOTEBOOKS, by_file
 
 HEADLINE = re.compile(r"^HEADLINE (?P<metric>.+?)(?:  \[(?P<caveats>[^\]]*)\])?$", re.M)
 CELL_TIMEOUT_S = 1800
@@ -40,6 +40,16 @@ def headline_of(nb):
     return found["metric"], found["caveats"] or ""
 
 
+def kernel_environment():
+    """The kernels' environment: ours, less MPLBACKEND.
+
+    The Makefile exports MPLBACKEND=Agg for pytest; a kernel given Agg draws no inline
+    figures, so the executed notebooks and their HTML pages would have no plots.
+    Without it ipykernel picks its inline backend.
+    """
+    return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+
+
 def execute(path, out_dir):
     """Run one notebook; returns a summary row and writes the executed copy."""
     nb = nbformat.read(path, as_version=4)
@@ -48,7 +58,7 @@ def execute(path, out_dir):
     start = time.perf_counter()
     error = ""
     try:
-        client.execute()
+        client.execute(env=kernel_environment())
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1][:200]
     seconds = time.perf_counter() - start
@@ -71,19 +81,106 @@ def print_table(rows):
             print(f"{'':<34} error: {row['error']}")
 
 
+REPORT_CSS = """
+:root{--ok:#1a7f37;--bad:#c62828;--warn:#9a6700;--muted:#656d76;--line:#d8dee4}
+*{box-sizing:border-box}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+  color:#1f2328;background:#f6f8fa;margin:0;padding:2rem}
+main{max-width:1150px;margin:0 auto;background:#fff;border:1px solid var(--line);
+  border-radius:10px;padding:1.5rem 2rem 2rem}
+h1{font-size:1.6rem;margin:0 0 .25rem}
+.lede{color:var(--muted);margin:0 0 1.25rem}
+.totals{display:flex;gap:.75rem;flex-wrap:wrap;margin:0 0 1.25rem;padding:0;list-style:none}
+.totals li{border:1px solid var(--line);border-radius:8px;padding:.4rem .9rem;background:#fafbfc}
+.totals b{font-size:1.15rem;margin-right:.3rem}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.6rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);white-space:nowrap}
+tbody tr:hover{background:#f6f8fa}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+a{color:#0969da;text-decoration:none} a:hover{text-decoration:underline}
+.file{display:block;color:var(--muted);font-size:.8rem}
+.file a{color:var(--muted)}
+.metric{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.9rem}
+.none{color:var(--muted)}
+.pill{display:inline-block;border-radius:999px;padding:.05rem .6rem;font-size:.8rem;
+  font-weight:600;margin:0 .25rem .25rem 0;white-space:nowrap}
+.pill.ok{background:#dafbe1;color:var(--ok)}
+.pill.failed{background:#ffebe9;color:var(--bad)}
+.pill.caveat{background:#fff8c5;color:var(--warn)}
+.error{margin:.4rem 0 0;padding:.4rem .6rem;background:#ffebe9;border-radius:6px;color:var(--bad);
+  font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8rem;white-space:pre-wrap}
+footer{margin-top:1.25rem;color:var(--muted);font-size:.85rem}
+code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;background:#f0f2f4;
+  padding:.05rem .3rem;border-radius:4px}
+"""
+
+
+def _duration(seconds):
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _title(stem):
+    try:
+        return by_file(f"{stem}.ipynb").title
+    except KeyError:
+        return stem
+
+
+def _report_row(position, row):
+    esc = html.escape
+    page = row["html"]
+    ipynb = page[:-len(".html")] + ".ipynb" if page.endswith(".html") else ""
+    name = esc(row["notebook"])
+    if ipynb:
+        name = f"<a href='{esc(ipynb)}' title='executed notebook'>{name}.ipynb</a>"
+    status = row["status"]
+    error = f"<div class='error'>{esc(row['error'])}</div>" if row.get("error") else ""
+    metric = (f"<span class='metric'>{esc(row['headline'])}</span>" if row.get("headline")
+              else "<span class='none'>no headline</span>")
+    caveats = [c.strip() for c in (row.get("caveats") or "").split(",") if c.strip()]
+    data = ("".join(f"<span class='pill caveat'>{esc(c)}</span>" for c in caveats)
+            or "<span class='none'>none</span>")
+    return (f"<tr class='{esc(status)}'><td class='num'>{position}</td>"
+            f"<td><a class='title' href='{esc(page)}'>{esc(_title(row['notebook']))}</a>"
+            f"<span class='file'>{name}</span>{error}</td>"
+            f"<td><span class='pill {esc(status)}'>{esc(status)}</span></td>"
+            f"<td class='num' data-seconds='{row['seconds']:.1f}'>{_duration(row['seconds'])}</td>"
+            f"<td>{metric}</td><td>{data}</td></tr>")
+
+
 def write_index(rows, path, profile):
-    cells = "\n".join(
-        f"<tr><td><a href='{html.escape(r['html'])}'>{html.escape(r['notebook'])}</a></td>"
-        f"<td class='{r['status']}'>{r['status']}</td><td>{r['seconds']:.1f}</td>"
-        f"<td>{html.escape(r['headline'])}</td><td>{html.escape(r['caveats'] or 'real data')}</td></tr>"
-        for r in rows)
+    """The course report: one row per notebook, linking to its executed HTML page."""
+    ok = sum(r["status"] == "ok" for r in rows)
+    failed = len(rows) - ok
+    flagged = sum(bool(r.get("caveats")) for r in rows)
+    total = sum(r["seconds"] for r in rows)
+    when = time.strftime("%Y-%m-%d %H:%M")
+    body = "\n".join(_report_row(i, r) for i, r in enumerate(rows, 1))
     path.write_text(
-        "<!doctype html><meta charset='utf-8'><title>Course run</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 12px;"
-        "border-bottom:1px solid #ddd;text-align:left}.ok{color:green}.failed{color:#b00}</style>"
-        f"<h1>Course run ({html.escape(profile)} profile)</h1>"
-        "<table><tr><th>Notebook</th><th>Status</th><th>Seconds</th><th>Headline</th>"
-        f"<th>Data / weights</th></tr>{cells}</table>", encoding="utf-8")
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>Course run: {ok}/{len(rows)} ok</title><style>{REPORT_CSS}</style></head>\n"
+        "<body><main>\n<h1>Practical Deep Learning for Coders, lessons 1–2: course run</h1>\n"
+        f"<p class='lede'><code>{html.escape(profile)}</code> profile, run {when}. Click a title for "
+        "the executed notebook with its outputs and plots; the file name is the executed "
+        "<code>.ipynb</code>.</p>\n"
+        f"<ul class='totals'><li><b>{len(rows)}</b>notebooks</li>"
+        f"<li><b style='color:var(--ok)'>{ok}</b>ok</li>"
+        f"<li><b style='color:{'var(--bad)' if failed else 'inherit'}'>{failed}</b>failed</li>"
+        f"<li><b>{_duration(total)}</b>in all</li>"
+        f"<li><b>{flagged}</b>on generated data or untrained weights</li></ul>\n"
+        "<table><thead><tr><th>#</th><th>Notebook</th><th>Status</th><th>Run time</th>"
+        "<th>Headline metric</th><th>Generated data / untrained weights</th></tr></thead>\n"
+        f"<tbody>\n{body}\n</tbody></table>\n"
+        "<footer>A headline marked <i>generated data</i> or <i>untrained weights</i> shows the "
+        "mechanics working, not the lesson's result: see the README for the real data and "
+        "ImageNet weights. Machine-readable: <a href='summary.json'>summary.json</a>. "
+        "Rebuild with <code>make course</code>.</footer>\n</main></body></html>\n",
+        encoding="utf-8")
 
 
 def main(argv=None):

@@ -19,6 +19,32 @@ _EXPORTS = {
     # plots
     "plots": "plots", "plot_confusion_matrix": "plots",
     "animate_line_fit": "plots", "plot_history": "plots",
+    # data layer: Kaggle download, preparation, generated samples, input pipeline
+    "COMPETITIONS": "kaggle", "download": "kaggle",
+    "prepare_dogscats": "prepare", "prepare_statefarm": "prepare", "count_images": "prepare",
+    "read_driver_list": "prepare", "split_by_driver": "prepare", "split_at_random": "prepare",
+    "generate_dogscats": "samples", "generate_statefarm": "samples",
+    "is_generated": "samples", "describe_data": "samples",
+    "get_batches": "data", "get_data": "data", "get_classes": "data", "list_images": "data",
+    # datasets, metrics, plots_extra: keras datasets with offline stand-ins (06-08)
+    "ImageData": "datasets", "load_mnist": "datasets", "load_cifar10": "datasets",
+    "make_shape_images": "datasets",
+    "per_class_accuracy": "metrics", "conv_output_size": "metrics", "conv_params": "metrics",
+    "dense_params": "metrics",
+    "tensorboard_callback": "metrics", "read_tensorboard_scalars": "metrics",
+    "plot_digit_values": "plots_extra", "plot_predictions_grid": "plots_extra",
+    "plot_top_k": "plots_extra", "plot_per_class_accuracy": "plots_extra",
+    # models layer (lessons 1-2): VGG16, fine-tuning, cached features, ImageNet names,
+    # looking at results, Kaggle submissions
+    "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
+    "imagenet_class_names": "imagenet", "decode_imagenet": "imagenet",
+    "five_views": "analysis", "show_five_views": "analysis",
+    "show_confusion_matrix": "analysis", "clip_log_loss_table": "analysis",
+    "log_loss": "analysis",
+    "clip_binary": "submissions", "clip_multiclass": "submissions",
+    "write_dogscats_submission": "submissions", "write_statefarm_submission": "submissions",
+    "write_submission": "submissions", "submit_to_kaggle": "submissions",
+    "show_download_link": "submissions", "SubmissionError": "submissions",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -35,3 +61,8 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+# `plots` names both a module and its main function. Importing the module sets
+# the package attribute to the module, so bind the function now, after it.
+from utils.plots import plots  # noqa: E402

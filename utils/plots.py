@@ -2,8 +2,14 @@
 training curves and the animated line fit of the SGD notebook."""
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
+
+
+def _pyplot():
+    # Imported on first use, so `import utils` stays light (it binds plots() eagerly).
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plots(images, titles=None, rows=1, figsize=None, cmap=None):
@@ -12,6 +18,7 @@ def plots(images, titles=None, rows=1, figsize=None, cmap=None):
     Takes HWC (or HW) images, uint8 in 0..255 or floats. Float images outside
     0..1 (e.g. 0..255 batches straight from get_batches) are rescaled for display.
     """
+    plt = _pyplot()
     images = list(images)
     if not images:
         raise ValueError("plots() needs at least one image")
@@ -50,6 +57,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None)
 
     Returns the matrix; with normalize=True each row sums to 1.
     """
+    plt = _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     labels = np.arange(len(class_names))
@@ -67,6 +75,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None)
 
 def plot_history(history, metrics=("loss", "accuracy")):
     """Training and validation curves from a Keras History (or its .history dict)."""
+    plt = _pyplot()
     logs = getattr(history, "history", history)
     metrics = [m for m in metrics if m in logs]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
@@ -88,6 +97,7 @@ def animate_line_fit(x, y, params_per_frame, interval=100):
     Returns a matplotlib FuncAnimation; show it in a notebook with
     `IPython.display.HTML(anim.to_jshtml())`, which needs no ffmpeg.
     """
+    plt = _pyplot()
     from matplotlib.animation import FuncAnimation
 
     fig, ax = plt.subplots(figsize=(5, 3.5))

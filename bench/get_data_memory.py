@@ -1,0 +1,97 @@
+"""bench get_data_memory: peak memory of get_data on 500 and on 2,000 images.
+
+get_data streams images into a bcolz array batch by batch, so its memory use
+should not grow with the number of images (the 2017 version held them all as
+float32 in RAM). Each run is a fresh subprocess that imports TensorFlow,
+notes its resident memory (RSS), runs get_data at 224x224, and reports its
+peak RSS. Targets:
+  * the 2,000-image run peaks less than 100 MB above the 500-image run;
+  * what get_data itself adds (peak minus RSS before the call) is under 25 %
+    of one float32 array of all 2,000 images (2000*224*224*3*4 bytes = 1.2 GB).
+TensorFlow alone takes about 600 MB of RSS once imported, before any image is
+read; that part is the same for any number of images, so it is shown but not
+counted against get_data. Run from the repo root:
+  .venv/bin/python bench/get_data_memory.py
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SMALL, LARGE, SIDE = 500, 2000, 224
+MB = 1024 * 1024
+
+
+def measure_in_this_process(folder, dest):
+    """Child mode: RSS before get_data and the process's peak RSS after it."""
+    import psutil
+    import tensorflow  # noqa: F401  (imported before the baseline is taken)
+
+    from utils.data import get_data
+
+    before = psutil.Process().memory_info().rss
+    data = get_data(folder, target_size=(SIDE, SIDE), dest=dest, batch_size=64)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    print(json.dumps({"images": len(data), "before": before, "peak": peak}))
+
+
+def measure(folder, dest):
+    result = subprocess.run([sys.executable, __file__, "--child", str(folder), str(dest)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def make_folders(tmp):
+    """{count: folder holding one class folder with `count` JPEGs} (hard links
+    to one generated set, so both runs read the same kind of images)."""
+    from utils.samples import generate_dogscats
+
+    generated = sorted(generate_dogscats(tmp / "raw", n_train=LARGE, n_test=0).glob("train/*.jpg"))
+    folders = {}
+    for count in (SMALL, LARGE):
+        images = tmp / f"images_{count}" / "all"
+        images.mkdir(parents=True)
+        for file in generated[:count]:
+            os.link(file, images / file.name)
+        folders[count] = images.parent
+    return folders
+
+
+def main():
+    from utils.config import build_root
+
+    build_root().mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=build_root()) as tmp:
+        print(f"generating {LARGE} JPEGs of about 500x375 ...", flush=True)
+        folders = make_folders(Path(tmp))
+        runs = {}
+        for count, folder in folders.items():
+            runs[count] = measure(folder, Path(tmp) / f"out_{count}.bc")
+            assert runs[count]["images"] == count
+    float32_mb = LARGE * SIDE * SIDE * 3 * 4 / MB
+    for count, run in runs.items():
+        print(f"{count:5d} images: RSS before get_data {run['before'] / MB:6.0f} MB, "
+              f"peak {run['peak'] / MB:6.0f} MB, added by get_data {(run['peak'] - run['before']) / MB:5.0f} MB")
+    extra = (runs[LARGE]["peak"] - runs[SMALL]["peak"]) / MB
+    added = (runs[LARGE]["peak"] - runs[LARGE]["before"]) / MB
+    limit = 0.25 * float32_mb
+    print(f"float32 array of all {LARGE} images: {float32_mb:.0f} MB; 25 % of it: {limit:.0f} MB")
+    print(f"  {'ok  ' if extra < 100 else 'MISS'} {LARGE}-image peak - {SMALL}-image peak = {extra:.0f} MB (target < 100)")
+    print(f"  {'ok  ' if added < limit else 'MISS'} added by get_data on {LARGE} images = {added:.0f} MB (target < {limit:.0f})")
+    verdict = "PASS" if extra < 100 and added < limit else "MISS"
+    print(f"bench get_data_memory: peak_added_mb={added:.0f} target <{limit:.0f} {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        measure_in_this_process(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        sys.exit(main())

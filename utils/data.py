@@ -1,0 +1,333 @@
+"""From a folder of images to batches a model can eat.
+
+    batches = get_batches(path / "train")          # one sub-folder per class
+    model.fit(batches.dataset, epochs=1)
+    test = get_batches(path / "test", shuffle=False, class_mode=None)
+    predictions = model.predict(test.dataset)      # row i is test.filenames[i]
+
+Images come out as float32 RGB in 0..255, resized to `target_size`; each
+model does its own preprocessing. Every file is checked when the folder is
+listed, so a broken image is reported by name before training starts, never
+as a TensorFlow error in the middle of an epoch.
+
+TensorFlow is imported only when a pipeline is built, so `import utils.data`
+stays quick.
+"""
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from utils.samples import is_generated
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+CLASS_MODES = ("categorical", "sparse", "binary", None)
+# Formats TensorFlow decodes by itself; anything else goes through PIL.
+TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"),
+                      ("PNG", "L"), ("PNG", "LA")}
+PROGRESS_FROM = 1000  # show progress bars for folders of at least this many images
+
+
+# ---------------------------------------------------------------- listing and checking
+
+@dataclass
+class ImageFolder:
+    """The images under `path`: one sub-folder per class."""
+    path: Path
+    class_names: list
+    filenames: list          # relative to path, e.g. "cats/cat.1.jpg"
+    labels: np.ndarray       # class index of each file
+    needs_pil: np.ndarray    # True for files TensorFlow can't decode (CMYK, 16-bit, GIF...)
+    skipped: list            # (filename, reason) of unreadable files left out
+
+
+def list_images(path, classes=None, on_bad_file="skip"):
+    """List and check every image under `path`/<class>/ (sub-folders included).
+
+    classes:     class folder names in label order; default: all, sorted.
+    on_bad_file: "skip" leaves unreadable files out with a warning naming
+                 them; "raise" stops with an error naming them.
+    Only .jpg, .jpeg and .png files count; other files (.DS_Store, Thumbs.db)
+    and hidden files are ignored.
+    """
+    path = Path(path)
+    if on_bad_file not in ("skip", "raise"):
+        raise ValueError(f"on_bad_file={on_bad_file!r}: use 'skip' or 'raise'")
+    class_names = list(classes) if classes is not None else _find_class_folders(path)
+    filenames, labels = [], []
+    for label, name in enumerate(class_names):
+        found = _walk_images(path / name)
+        filenames += [os.path.relpath(file, path) for file in found]
+        labels += [label] * len(found)
+    _check_no_empty_class(path, class_names, labels)  # before the slower file checks
+    checking = _progress(filenames, f"checking {path.name}", "file", len(filenames), len(filenames))
+    kinds = [_inspect(path / name) for name in checking]
+    bad = [(name, reason) for name, (kind, reason) in zip(filenames, kinds) if kind == "bad"]
+    _report_bad_files(path, bad, on_bad_file)
+    keep = np.array([kind != "bad" for kind, _ in kinds], dtype=bool)
+    folder = ImageFolder(path, class_names,
+                         filenames=[name for name, kept in zip(filenames, keep) if kept],
+                         labels=np.array(labels, dtype=np.int64)[keep],
+                         needs_pil=np.array([kind == "pil" for kind, _ in kinds], dtype=bool)[keep],
+                         skipped=bad)
+    _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
+    return folder
+
+
+def _find_class_folders(path):
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} is a file; give the folder that holds one sub-folder per class")
+    names = sorted(entry.name for entry in os.scandir(path)
+                   if entry.is_dir() and not entry.name.startswith("."))
+    if names:
+        return names
+    loose = [entry.name for entry in os.scandir(path) if _is_image_name(entry.name)]
+    if loose:
+        raise ValueError(
+            f"{path} holds {len(loose)} images but no class folders. Put each class in its "
+            f"own sub-folder ({path}/cats/, {path}/dogs/, ...); for unlabelled images use a "
+            f"single folder such as {path}/unknown/ with class_mode=None.")
+    raise ValueError(f"{path} has no class folders (and no images): expected {path}/<class>/")
+
+
+def _walk_images(top):
+    """Image files under `top`, sorted; follows links but stops at loops."""
+    if not top.is_dir():
+        raise FileNotFoundError(f"class folder {top} does not exist")
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(top, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in seen:
+            raise ValueError(f"{folder} leads back to a folder already listed: a symbolic "
+                             "link loop. Remove or fix that link.")
+        seen.add((info.st_dev, info.st_ino))
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        found += [os.path.join(folder, name) for name in sorted(names) if _is_image_name(name)]
+    return found
+
+
+def _is_image_name(name):
+    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def _check_no_empty_class(path, class_names, labels):
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
+    empty = [name for name, count in zip(class_names, counts) if count == 0]
+    if empty:
+        raise ValueError(f"these class folders of {path} hold no readable .jpg/.jpeg/.png "
+                         f"images: {empty}. Add images or remove the folders.")
+
+
+def _inspect(file):
+    """('tf', None), ('pil', None) or ('bad', reason), from a cheap look at the file.
+
+    Reads only the header and the last bytes, unless the file is unusual;
+    only then does PIL decode it fully to be sure it can be read.
+    """
+    from PIL import Image
+
+    try:
+        if os.path.getsize(file) == 0:
+            return "bad", "empty file (0 bytes)"
+        with Image.open(file) as image:
+            if (image.format, image.mode) in TENSORFLOW_DECODES and _ends_cleanly(file, image.format):
+                return "tf", None
+            image.load()
+        return "pil", None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return "bad", f"{type(error).__name__}: {error}"
+
+
+def _ends_cleanly(file, image_format):
+    """JPEGs end with the marker FFD9 and PNGs with an IEND chunk; a cut-off file doesn't."""
+    with open(file, "rb") as handle:
+        handle.seek(-12, os.SEEK_END)
+        tail = handle.read()
+    return tail.endswith(b"\xff\xd9") if image_format == "JPEG" else b"IEND" in tail
+
+
+def _report_bad_files(path, bad, on_bad_file):
+    if not bad:
+        return
+    listing = "\n".join(f"  {name}: {reason}" for name, reason in bad[:20])
+    more = f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else ""
+    if on_bad_file == "raise":
+        raise ValueError(f"{len(bad)} unreadable images under {path}:\n{listing}{more}")
+    warnings.warn(f"skipping {len(bad)} unreadable images under {path}:\n{listing}{more}",
+                  stacklevel=3)
+
+
+# ---------------------------------------------------------------- batches
+
+class Batches:
+    """A folder of images as a tf.data pipeline, plus what you need to read results.
+
+    dataset:      yields (images, labels), or images alone when class_mode is None
+    class_names:  class folder names; label i means class_names[i]
+    filenames:    paths relative to `path`, in dataset order when shuffle=False
+    labels:       class index of each file (aligned with filenames)
+    skipped:      (filename, reason) of unreadable files that were left out
+    shuffle:      whether the order changes every epoch
+    len(batches): batches per epoch
+    """
+
+    def __init__(self, folder, dataset, batch_size, class_mode, shuffle):
+        self.path = folder.path
+        self.dataset = dataset
+        self.class_names = folder.class_names
+        self.filenames = folder.filenames
+        self.labels = folder.labels
+        self.skipped = folder.skipped
+        self.batch_size = batch_size
+        self.class_mode = class_mode
+        self.shuffle = shuffle
+
+    @property
+    def num_classes(self):
+        return len(self.class_names)
+
+    @property
+    def samples(self):
+        return len(self.filenames)
+
+    @property
+    def classes(self):
+        """Keras 1 name for `labels`, as used in the 2017 notebooks."""
+        return self.labels
+
+    @property
+    def class_indices(self):
+        return {name: index for index, name in enumerate(self.class_names)}
+
+    def __len__(self):
+        return -(-self.samples // self.batch_size)  # ceiling division
+
+    def __iter__(self):
+        """One pass over the data as NumPy arrays."""
+        return self.dataset.as_numpy_iterator()
+
+    def __repr__(self):
+        return (f"Batches({self.samples} images, {self.num_classes} classes, "
+                f"batch_size={self.batch_size}, shuffle={self.shuffle}, path='{self.path}')")
+
+
+def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
+                class_mode="categorical", seed=None, classes=None, on_bad_file="skip"):
+    """Batches of images from `path`/<class>/ files.
+
+    class_mode: "categorical" (one-hot labels), "sparse" (integer labels),
+                "binary" (0/1 as float32 of shape (batch, 1), for a sigmoid
+                output; needs exactly two classes) or None (images only).
+    shuffle:    new order every epoch (repeatable with `seed`); use False to
+                keep predictions aligned with `filenames`.
+    """
+    if class_mode not in CLASS_MODES:
+        raise ValueError(f"class_mode={class_mode!r}: use one of {CLASS_MODES}")
+    folder = list_images(path, classes, on_bad_file)
+    if class_mode == "binary" and len(folder.class_names) != 2:
+        raise ValueError(f"class_mode='binary' needs 2 classes; {path} has {folder.class_names}")
+    print(f"Found {len(folder.filenames)} images in {len(folder.class_names)} classes "
+          f"under {folder.path}" + (" (generated sample data)" if is_generated(path) else ""))
+    dataset = _image_dataset(folder, batch_size, shuffle, tuple(target_size), class_mode, seed)
+    return Batches(folder, dataset, batch_size, class_mode, shuffle)
+
+
+def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed):
+    import tensorflow as tf
+
+    files = [str(folder.path / name) for name in folder.filenames]
+    columns = (files, folder.needs_pil)
+    if class_mode is not None:
+        columns += (_encode_labels(folder.labels, len(folder.class_names), class_mode),)
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
+    if shuffle:
+        dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+
+    def load(file, needs_pil, *label):
+        image = tf.image.resize(_decode(file, needs_pil), target_size)
+        return (image, *label) if label else image
+
+    # deterministic=True: parallel decoding, results still in file order.
+    dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _encode_labels(labels, num_classes, class_mode):
+    if class_mode == "categorical":
+        return np.eye(num_classes, dtype=np.float32)[labels]
+    if class_mode == "binary":
+        return labels.astype(np.float32).reshape(-1, 1)
+    return labels.astype(np.int32)
+
+
+def _decode(file, needs_pil):
+    """uint8 RGB pixels: TensorFlow's fast decoder, or PIL for unusual files."""
+    import tensorflow as tf
+
+    image = tf.cond(
+        needs_pil,
+        lambda: tf.py_function(_read_with_pil, [file], tf.uint8),
+        lambda: tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False))
+    image.set_shape([None, None, 3])
+    return image
+
+
+def _read_with_pil(file):
+    from PIL import Image
+
+    with Image.open(file.numpy().decode()) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+# ---------------------------------------------------------------- arrays on disk
+
+def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=True):
+    """All images under `path`/<class>/ as one uint8 array on disk (bcolz), in
+    `filenames` order, written batch by batch so memory use stays small
+    however many images there are.
+
+    dest: where to write; default `<path's parent>/arrays/<name>_<h>x<w>.bc`.
+    Returns the array opened read-only: `x[:64]` reads 64 images into
+    memory, `len(x)` counts them; use `load_array(dest)` to read it all.
+    """
+    import bcolz
+
+    from utils.arrays import ArrayWriter
+
+    path = Path(path)
+    height, width = target_size
+    dest = Path(dest) if dest is not None else path.parent / "arrays" / f"{path.name}_{height}x{width}.bc"
+    batches = get_batches(path, batch_size=batch_size, shuffle=False,
+                          target_size=target_size, class_mode=None)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with ArrayWriter(dest, overwrite=overwrite) as writer:
+        for images in _progress(batches, f"writing {dest.name}", "batch", len(batches), batches.samples):
+            writer.append(np.round(images).astype(np.uint8))
+    return bcolz.open(str(dest), mode="r")
+
+
+def get_classes(path):
+    """Labels and file names of a prepared dataset, without loading any image.
+
+    Returns a dict with train_labels, valid_labels, train_filenames,
+    valid_filenames, test_filenames and class_names.
+    """
+    path = Path(path)
+    train = list_images(path / "train")
+    valid = list_images(path / "valid", classes=train.class_names)
+    test = list_images(path / "test") if (path / "test").is_dir() else None
+    return {"class_names": train.class_names,
+            "train_labels": train.labels, "valid_labels": valid.labels,
+            "train_filenames": train.filenames, "valid_filenames": valid.filenames,
+            "test_filenames": test.filenames if test else []}
+
+
+def _progress(items, description, unit, total, n_images):
+    """A progress bar, shown only for jobs big enough to wait for."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, unit=unit, total=total, disable=n_images < PROGRESS_FROM)

@@ -1,0 +1,128 @@
+"""More plots for the convnet lessons: one digit with its pixel values, a grid
+of predictions marked right or wrong, top-k bar charts and per-class accuracy."""
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+RIGHT, WRONG = "tab:green", "tab:red"
+
+
+def plot_digit_values(image, ax=None, fmt=None, title=None):
+    """Draw one grey image large with each pixel's value written on it.
+
+    A 28x28 MNIST digit becomes 784 numbers: the network sees only these.
+    `fmt` defaults to whole numbers for integer images and two decimals for
+    floats. Returns the axes.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim != 2:
+        raise ValueError(f"plot_digit_values needs one grey image, got shape {image.shape}")
+    if fmt is None:
+        fmt = "{:.0f}" if np.issubdtype(image.dtype, np.integer) else "{:.2f}"
+    height, width = image.shape
+    if ax is None:
+        side = max(4.0, 0.42 * max(height, width))
+        _, ax = plt.subplots(figsize=(side, side))
+    ax.imshow(image, cmap="gray")
+    low, high = float(image.min()), float(image.max())
+    middle = (low + high) / 2
+    fontsize = max(4, min(12, 160 / max(height, width)))
+    for row in range(height):
+        for col in range(width):
+            value = image[row, col]
+            ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=fontsize,
+                    color="black" if value > middle else "white")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_predictions_grid(images, y_true, y_pred, class_names=None, rows=None, figsize=None):
+    """Images titled "pred (true)": green when the prediction is right, red when wrong.
+
+    `y_pred` may be labels or a 2-D array of scores. Returns the figure.
+    """
+    images = list(images)
+    if not images:
+        raise ValueError("plot_predictions_grid needs at least one image")
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim == 2:
+        y_pred = y_pred.argmax(axis=1)
+    y_pred = y_pred.ravel()
+    if not len(images) == len(y_true) == len(y_pred):
+        raise ValueError(f"{len(images)} images, {len(y_true)} labels, {len(y_pred)} predictions")
+    name = (lambda i: str(class_names[int(i)])) if class_names is not None else (lambda i: str(int(i)))
+    cols = min(len(images), 8) if rows is None else math.ceil(len(images) / rows)
+    rows = math.ceil(len(images) / cols)
+    figsize = figsize or (1.8 * cols, 2.0 * rows)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        image = _for_display(images[i])
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        right = y_pred[i] == y_true[i]
+        ax.set_title(f"{name(y_pred[i])} ({name(y_true[i])})", fontsize=9,
+                     color=RIGHT if right else WRONG)
+    fig.tight_layout()
+    return fig
+
+
+def plot_top_k(labels, probabilities, ax=None, title=None):
+    """Horizontal bars of the top-k classes and their probabilities, best on top."""
+    labels = [str(label) for label in labels]
+    probabilities = np.asarray(probabilities, dtype=float).ravel()
+    if len(labels) != len(probabilities):
+        raise ValueError(f"{len(labels)} labels for {len(probabilities)} probabilities")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 0.45 * len(labels) + 1))
+    positions = np.arange(len(labels))[::-1]
+    bars = ax.barh(positions, probabilities, color="tab:blue")
+    ax.set_yticks(positions, labels)
+    ax.set_xlim(0, max(1.0, float(probabilities.max(initial=0))))
+    ax.set_xlabel("probability")
+    for bar, p in zip(bars, probabilities):
+        ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{p:.3f}",
+                va="center", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_per_class_accuracy(accuracies, class_names, ax=None, title="Accuracy per class"):
+    """Bar chart of per-class accuracy (e.g. from utils.per_class_accuracy), with the mean."""
+    accuracies = np.asarray(accuracies, dtype=float)
+    if len(accuracies) != len(class_names):
+        raise ValueError(f"{len(accuracies)} accuracies for {len(class_names)} classes")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5, 0.6 * len(class_names) + 1), 3.2))
+    ax.bar(np.arange(len(class_names)), accuracies, color="tab:blue")
+    ax.axhline(np.nanmean(accuracies), color="tab:orange", linestyle="--", label="mean")
+    ax.set_xticks(np.arange(len(class_names)), [str(c) for c in class_names],
+                  rotation=45 if max(len(str(c)) for c in class_names) > 3 else 0, ha="right"
+                  if max(len(str(c)) for c in class_names) > 3 else "center")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def _for_display(image):
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.dtype == np.uint8:
+        return image
+    image = image.astype(np.float32)
+    low, high = float(image.min()), float(image.max())
+    if low < 0 or high > 1:
+        image = (image - low) / (high - low) if high > low else np.zeros_like(image)
+    return image
