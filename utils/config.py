@@ -70,6 +70,4 @@ def headline(name, value, *, generated_data=False, untrained_weights=False):
     caveats = [c for c, on in (("generated data", generated_data),
                                ("untrained weights", untrained_weights)) if on]
     suffix = f"  [{', '.join(caveats)}]" if caveats else ""
-    line = f"HEADLINE {name}={text}{suffix}"
-    print(line)
-    return line
+    print(f"HEADLINE {name}={text}{suffix}")
