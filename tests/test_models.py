@@ -3,6 +3,7 @@
 A 32x32 VGG16 keeps keras.applications.VGG16 (with its own top) but runs
 about 50x faster than at 224x224, so the whole file takes well under a minute.
 """
+import hashlib
 import re
 
 import keras
@@ -11,7 +12,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from utils import models
+from utils import imagenet, models
 from utils.arrays import is_array_dir
 from utils.imagenet import decode_imagenet, imagenet_class_names, imagenet_wordnet_ids
 from utils.models import CaffePreprocessing, ImageNetWeightsUnavailable, Vgg16
@@ -83,6 +84,11 @@ def head_kernel(vgg):
 
 
 # ---------------------------------------------------------------- ImageNet class names
+
+def test_imagenet_class_index_is_the_file_keras_downloads():
+    digest = hashlib.md5(imagenet.CLASS_INDEX_FILE.read_bytes()).hexdigest()
+    assert digest == imagenet.KERAS_FILE_MD5
+
 
 def test_imagenet_class_index_is_complete_and_ordered():
     names, wnids = imagenet_class_names(), imagenet_wordnet_ids()
@@ -282,7 +288,7 @@ def test_cached_head_equals_the_reassembled_full_model(data, tmp_path, monkeypat
     train, valid = data
     keras.utils.set_random_seed(4)
     vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
-    cache = tmp_path / "train_fc2.bc"
+    cache = tmp_path / "features" / "train_fc2.bc"  # the folder is made as needed
     features, labels = vgg.compute_features(train, cache=cache)
     assert features.shape == (64, 4096) and is_array_dir(cache)
     np.testing.assert_array_equal(labels, train.labels)
@@ -330,6 +336,8 @@ def test_head_on_conv_features(data):
     assert vgg.head_model.layers[1].name == "head_flatten"
     history = vgg.fit_head(features, labels, epochs=1)
     assert np.isfinite(history.history["loss"][-1])
+    vgg.finetune(train)  # back to a head on fc2, which the conv head's model lacked
+    assert vgg.model.layers[-3].name == "fc2"
 
 
 def test_mixed_precision_is_opt_in_and_leaves_the_global_policy_alone():

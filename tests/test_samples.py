@@ -179,3 +179,8 @@ def test_make_sample_data_prepares_real_data_without_generating(tmp_path, capsys
     assert len(list((root / "valid").rglob("*.jpg"))) == 6
     originals = [p.name for p in root.rglob("*.jpg") if "sample" not in p.parts]
     assert sorted(originals) == before  # nothing generated, nothing lost
+
+
+def test_statefarm_needs_every_driver_in_every_class(tmp_path):
+    with pytest.raises(ValueError, match="every driver must appear in every class"):
+        generate_statefarm(tmp_path / "sf", n_drivers=8, images_per_class=5)

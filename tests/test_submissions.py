@@ -91,7 +91,8 @@ def test_dogscats_submission_is_written_sorted_with_dog_probabilities(tmp_path, 
 @pytest.mark.parametrize("change, message", [
     (lambda ids, p: (ids[:-1], p[:-1]), "1 ids of sample_submission.csv are missing, e.g. 12"),
     (lambda ids, p: (ids + ids[:1], np.append(p, 0.5)), "1 duplicate ids, e.g. 1"),
-    (lambda ids, p: (ids[:-1] + ["unknown/99.jpg"], p), "1 ids are not in sample_submission.csv, e.g. 99"),
+    (lambda ids, p: (ids[:-1] + ["unknown/99.jpg"], p),
+     "1 ids are not in sample_submission.csv, e.g. 99"),
     (lambda ids, p: (ids, np.where(np.arange(12) == 3, np.nan, p)), "NaN or infinite"),
     (lambda ids, p: (ids, p + 1), "outside [0, 1]"),
 ])
@@ -128,9 +129,10 @@ def test_statefarm_submission_has_img_and_ten_classes(tmp_path, statefarm_sample
     first = dict(zip(rows[0], rows[1]))
     np.testing.assert_allclose([float(first[f"c{i}"]) for i in range(10)],
                                probabilities[0], rtol=1e-5)  # img_100 was the first file
+    reversed_classes = [f"c{i}" for i in range(9, -1, -1)]
     with pytest.raises(SubmissionError, match="c0..c9"):
         write_statefarm_submission(tmp_path / "x.csv", probabilities, filenames,
-                                   statefarm_sample, class_names=[f"c{i}" for i in range(9, -1, -1)])
+                                   statefarm_sample, class_names=reversed_classes)
 
 
 def test_download_link_only_in_ipython(tmp_path, monkeypatch, capsys):

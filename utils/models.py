@@ -221,6 +221,7 @@ class Vgg16:
         self._tails, self._extractors = {}, {}   # sub-models, built when first needed
         with self._scope():
             self.model = build_vgg16(weights, self.input_shape, dtype_policy)
+        self.base = self.model  # the whole VGG16: every head is built on one of its layers
 
     # -- small helpers
 
@@ -285,19 +286,19 @@ class Vgg16:
                              f"{class_names}: put each class's images in its own sub-folder")
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZERS)}")
-        features = self.model.get_layer(features_layer).output
+        features = self.base.get_layer(features_layer).output
         layers = head_layers(len(class_names), conv_features=len(features.shape) > 2,
                              hidden_units=hidden_units, dropout=dropout)
         with self._scope():
             outputs = _apply(layers, features)
-            self.model = keras.Model(self.model.input, outputs, name="vgg16_finetuned")
+            self.model = keras.Model(self.base.input, outputs, name="vgg16_finetuned")
         for layer in self.model.layers:
             layer.trainable = any(layer is h for h in layers)
         self.class_names = class_names
         self._features_layer = features_layer
         self._trained_from = layers[0].name
         self._head_ready = False
-        self._tails, self._extractors = {}, {}
+        self._tails = {}  # feature extractors stay valid: they only use the base model
         self.optimizer_name = optimizer
         self.compile(lr)
         return self
@@ -378,12 +379,13 @@ class Vgg16:
         self.standardize_head(self.feature_extractor().predict(images, verbose=0))
 
     def _train(self, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_args):
-        callbacks = [EpochReport(self.caveat)]
+        """model.fit from the epoch we are at. verbose: None prints one line per
+        epoch (plus Keras's progress bar for real weights: it can't carry the
+        untrained-weights caveat), 0 prints nothing, 1 or 2 adds Keras's output."""
+        callbacks = [] if verbose == 0 else [EpochReport(self.caveat)]
         if checkpoint_dir is not None:
             callbacks.append(TrainedPartCheckpoint(self, checkpoint_dir))
         if verbose is None:
-            # Keras's progress bar prints metrics without our caveat, so it is
-            # only shown for real weights; EpochReport prints every epoch.
             verbose = 0 if self.untrained else 1
         if not isinstance(data, np.ndarray):
             fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
@@ -473,8 +475,8 @@ class Vgg16:
         layer = layer or self._features_layer or "fc2"
         if layer not in self._extractors:  # reused: each new model would compile anew
             with self._scope():
-                self._extractors[layer] = keras.Model(self.model.input,
-                                                      self.model.get_layer(layer).output)
+                self._extractors[layer] = keras.Model(self.base.input,
+                                                      self.base.get_layer(layer).output)
         return self._extractors[layer]
 
     def compute_features(self, batches, layer=None, cache=None, overwrite=False):
@@ -498,6 +500,7 @@ class Vgg16:
             return (np.concatenate([f for f, _ in pairs]),
                     np.concatenate([l for _, l in pairs]))
         labels = []
+        cache.parent.mkdir(parents=True, exist_ok=True)
         with ArrayWriter(cache, overwrite=overwrite) as writer:  # streamed: never all in RAM
             for features, batch_labels in pairs:
                 writer.append(features)

@@ -210,6 +210,9 @@ def _sample_copies(final_places, settings, rng):
         for target in targets:
             by_class.setdefault(target.split("/")[1], []).append(target)
         wanted = settings[f"n_sample_{split}"]
+        if 0 < wanted < len(by_class):
+            raise ValueError(f"n_sample_{split}={wanted} is fewer than the {len(by_class)} "
+                             "classes; the sample needs at least one image of each")
         for classname, share in zip(sorted(by_class), _shares(wanted, len(by_class))):
             files = by_class[classname]
             picked = rng.choice(files, size=min(share, len(files)), replace=False)
