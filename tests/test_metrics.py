@@ -1,4 +1,4 @@
-"""utils.metrics and utils.plots_extra: arithmetic checked against Keras itself."""
+"""utils.metrics and utils.plotting: arithmetic checked against Keras itself."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import utils
-from utils import plots_extra
+from utils import plotting
 
 
 def test_per_class_accuracy_counts_within_each_true_class():
@@ -120,7 +120,7 @@ def test_predictions_grid_titles_and_colours():
     titled = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in titled] == ["cat (cat)", "dog (cat)", "cat (cat)"]
     colours = [mcolors.to_hex(ax.title.get_color()) for ax in titled]
-    green, red = mcolors.to_hex(plots_extra.RIGHT), mcolors.to_hex(plots_extra.WRONG)
+    green, red = mcolors.to_hex(plotting.RIGHT), mcolors.to_hex(plotting.WRONG)
     assert colours == [green, red, green]
     with pytest.raises(ValueError):
         utils.plot_predictions_grid(images, [0, 0], [0, 0, 0])

@@ -1,6 +1,6 @@
 """The course library: every notebook does `import utils` and calls what it needs.
 
-Names are re-exported lazily from the concept modules (arrays, plots, data,
+Names are re-exported lazily from the concept modules (arrays, plotting, data,
 kaggle, models, ...) so that `import utils` is fast, has no side effects, and
 does not import TensorFlow until a function that needs it is used.
 Read any function with `utils.save_array??` in Jupyter.
@@ -16,9 +16,9 @@ _EXPORTS = {
     # arrays: bcolz persistence and encoding
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
     "onehot": "arrays",
-    # plots
-    "plots": "plots", "plot_confusion_matrix": "plots",
-    "animate_line_fit": "plots", "plot_history": "plots",
+    # plotting (the module is not called `plots`, so it can't shadow plots())
+    "plots": "plotting", "plot_confusion_matrix": "plotting",
+    "animate_line_fit": "plotting", "plot_history": "plotting",
     # data layer: Kaggle download, preparation, generated samples, input pipeline
     "COMPETITIONS": "kaggle", "download": "kaggle",
     "prepare_dogscats": "prepare", "prepare_statefarm": "prepare", "count_images": "prepare",
@@ -26,14 +26,14 @@ _EXPORTS = {
     "generate_dogscats": "samples", "generate_statefarm": "samples",
     "is_generated": "samples", "describe_data": "samples",
     "get_batches": "data", "get_data": "data", "get_classes": "data", "list_images": "data",
-    # datasets, metrics, plots_extra: keras datasets with offline stand-ins (06-08)
+    # datasets, metrics, more plots: keras datasets with offline stand-ins (06-08)
     "ImageData": "datasets", "load_mnist": "datasets", "load_cifar10": "datasets",
     "make_shape_images": "datasets",
     "per_class_accuracy": "metrics", "conv_output_size": "metrics", "conv_params": "metrics",
     "dense_params": "metrics",
     "tensorboard_callback": "metrics", "read_tensorboard_scalars": "metrics",
-    "plot_digit_values": "plots_extra", "plot_predictions_grid": "plots_extra",
-    "plot_top_k": "plots_extra", "plot_per_class_accuracy": "plots_extra",
+    "plot_digit_values": "plotting", "plot_predictions_grid": "plotting",
+    "plot_top_k": "plotting", "plot_per_class_accuracy": "plotting",
     # models layer (lessons 1-2): VGG16, fine-tuning, cached features, ImageNet names,
     # looking at results, Kaggle submissions
     "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
@@ -62,7 +62,3 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(__all__))
 
-
-# `plots` names both a module and its main function. Importing the module sets
-# the package attribute to the module, so bind the function now, after it.
-from utils.plots import plots  # noqa: E402

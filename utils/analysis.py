@@ -124,7 +124,7 @@ def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
     images: indexable by position - an array of images or a list of file paths.
     Returns the views ({title: indices}).
     """
-    from utils.plots import plots
+    from utils.plotting import plots
 
     views = five_views(probabilities, labels, class_names, count, seed)
     caveat = "  [untrained weights]" if untrained else ""
@@ -152,7 +152,7 @@ def load_image(image):
 
 def show_confusion_matrix(probabilities, labels, class_names, normalize=False):
     """Plot the confusion matrix of the most likely classes; returns the matrix."""
-    from utils.plots import plot_confusion_matrix
+    from utils.plotting import plot_confusion_matrix
 
     predicted = _as_matrix(probabilities).argmax(axis=1)
     return plot_confusion_matrix(np.asarray(labels), predicted, class_names, normalize=normalize)
