@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 SMALL, LARGE, SIDE = 500, 2000, 224
-MB = 1024 * 1024
+MB = 1024 * 1024  # "MB" here is MiB (2**20 bytes), as ps and top count
 
 
 def measure_in_this_process(folder, dest):

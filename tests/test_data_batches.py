@@ -199,3 +199,15 @@ def test_fit_and_predict_take_the_dataset_and_keep_file_order(two_classes):
     predicted = red_only.predict(batches.dataset, verbose=0)
     expected = [int(Path(name).stem.split(".")[1]) for name in batches.filenames]
     assert np.round((predicted[:, 0] - 20) / 8).astype(int).tolist() == expected
+
+
+def test_large_jpegs_decoded_at_reduced_scale_look_the_same(tmp_path):
+    """A 640x480 JPEG is decoded at half size (libjpeg's DCT scaling) for a 224 target."""
+    y, x = np.mgrid[0:480, 0:640]
+    pixels = np.stack([x * 255 // 639, y * 255 // 479, (x + y) * 255 // 1118], -1).astype(np.uint8)
+    (tmp_path / "big").mkdir()
+    Image.fromarray(pixels).save(tmp_path / "big" / "gradient.jpg", quality=95)
+    batches = get_batches(tmp_path, shuffle=False, class_mode=None, target_size=(224, 224))
+    ours = next(iter(batches))[0]
+    reference = np.asarray(Image.fromarray(pixels).resize((224, 224), Image.BILINEAR), np.float32)
+    assert np.abs(ours - reference).mean() < 3

@@ -24,9 +24,13 @@ from utils.samples import is_generated
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 CLASS_MODES = ("categorical", "sparse", "binary", None)
-# Formats TensorFlow decodes by itself; anything else goes through PIL.
+# (format, mode) pairs TensorFlow decodes by itself; anything else goes through PIL.
 TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"),
                       ("PNG", "L"), ("PNG", "LA")}
+# libjpeg can decode a JPEG at 1/2, 1/4 or 1/8 size for a fraction of the work;
+# we use that only while the result is still at least the target size.
+JPEG_SCALES = (1, 2, 4, 8)
+PNG_DECODER, PIL_DECODER = len(JPEG_SCALES), len(JPEG_SCALES) + 1
 PROGRESS_FROM = 1000  # show progress bars for folders of at least this many images
 
 
@@ -39,7 +43,8 @@ class ImageFolder:
     class_names: list
     filenames: list          # relative to path, e.g. "cats/cat.1.jpg"
     labels: np.ndarray       # class index of each file
-    needs_pil: np.ndarray    # True for files TensorFlow can't decode (CMYK, 16-bit, GIF...)
+    kinds: np.ndarray        # "jpeg", "png", or "pil" for what TensorFlow can't decode (CMYK, GIF...)
+    sizes: np.ndarray        # (width, height) of each file
     skipped: list            # (filename, reason) of unreadable files left out
 
 
@@ -63,14 +68,16 @@ def list_images(path, classes=None, on_bad_file="skip"):
         labels += [label] * len(found)
     _check_no_empty_class(path, class_names, labels)  # before the slower file checks
     checking = _progress(filenames, f"checking {path.name}", "file", len(filenames), len(filenames))
-    kinds = [_inspect(path / name) for name in checking]
-    bad = [(name, reason) for name, (kind, reason) in zip(filenames, kinds) if kind == "bad"]
+    looks = [_inspect(path / name) for name in checking]  # (kind, size or reason)
+    bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
     _report_bad_files(path, bad, on_bad_file)
-    keep = np.array([kind != "bad" for kind, _ in kinds], dtype=bool)
+    good = [(name, label, kind, size) for name, label, (kind, size)
+            in zip(filenames, labels, looks) if kind != "bad"]
     folder = ImageFolder(path, class_names,
-                         filenames=[name for name, kept in zip(filenames, keep) if kept],
-                         labels=np.array(labels, dtype=np.int64)[keep],
-                         needs_pil=np.array([kind == "pil" for kind, _ in kinds], dtype=bool)[keep],
+                         filenames=[name for name, _, _, _ in good],
+                         labels=np.array([label for _, label, _, _ in good], dtype=np.int64),
+                         kinds=np.array([kind for _, _, kind, _ in good], dtype=str),
+                         sizes=np.array([size for _, _, _, size in good], dtype=np.int64).reshape(-1, 2),
                          skipped=bad)
     _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
     return folder
@@ -123,7 +130,8 @@ def _check_no_empty_class(path, class_names, labels):
 
 
 def _inspect(file):
-    """('tf', None), ('pil', None) or ('bad', reason), from a cheap look at the file.
+    """('jpeg' | 'png' | 'pil', (width, height)) or ('bad', reason), from a
+    cheap look at the file.
 
     Reads only the header and the last bytes, unless the file is unusual;
     only then does PIL decode it fully to be sure it can be read.
@@ -135,9 +143,9 @@ def _inspect(file):
             return "bad", "empty file (0 bytes)"
         with Image.open(file) as image:
             if (image.format, image.mode) in TENSORFLOW_DECODES and _ends_cleanly(file, image.format):
-                return "tf", None
+                return image.format.lower(), image.size
             image.load()
-        return "pil", None
+            return "pil", image.size
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return "bad", f"{type(error).__name__}: {error}"
 
@@ -219,11 +227,14 @@ def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
                 class_mode="categorical", seed=None, classes=None, on_bad_file="skip"):
     """Batches of images from `path`/<class>/ files.
 
-    class_mode: "categorical" (one-hot labels), "sparse" (integer labels),
-                "binary" (0/1 as float32 of shape (batch, 1), for a sigmoid
-                output; needs exactly two classes) or None (images only).
-    shuffle:    new order every epoch (repeatable with `seed`); use False to
-                keep predictions aligned with `filenames`.
+    target_size: (height, width) every image is resized to.
+    class_mode:  "categorical" (one-hot labels), "sparse" (integer labels),
+                 "binary" (0/1 as float32 of shape (batch, 1), for a sigmoid
+                 output; needs exactly two classes) or None (images only).
+    shuffle:     new order every epoch (repeatable with `seed`); use False to
+                 keep predictions aligned with `filenames`.
+    classes:     class folder names in label order (default: all, sorted).
+    on_bad_file: "skip" (warn and leave unreadable files out) or "raise".
     """
     if class_mode not in CLASS_MODES:
         raise ValueError(f"class_mode={class_mode!r}: use one of {CLASS_MODES}")
@@ -240,15 +251,16 @@ def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed):
     import tensorflow as tf
 
     files = [str(folder.path / name) for name in folder.filenames]
-    columns = (files, folder.needs_pil)
+    decoders = [_pick_decoder(kind, size, target_size) for kind, size in zip(folder.kinds, folder.sizes)]
+    columns = (files, np.array(decoders, dtype=np.int32))
     if class_mode is not None:
         columns += (_encode_labels(folder.labels, len(folder.class_names), class_mode),)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
-    def load(file, needs_pil, *label):
-        image = tf.image.resize(_decode(file, needs_pil), target_size)
+    def load(file, decoder, *label):
+        image = tf.image.resize(_decode(file, decoder), target_size)
         return (image, *label) if label else image
 
     # deterministic=True: parallel decoding, results still in file order.
@@ -264,14 +276,29 @@ def _encode_labels(labels, num_classes, class_mode):
     return labels.astype(np.int32)
 
 
-def _decode(file, needs_pil):
-    """uint8 RGB pixels: TensorFlow's fast decoder, or PIL for unusual files."""
+def _pick_decoder(kind, size, target_size):
+    """Index of the decoder for one file (see _decode)."""
+    if kind == "pil":
+        return PIL_DECODER
+    if kind == "png":
+        return PNG_DECODER
+    width, height = size
+    fits = [i for i, scale in enumerate(JPEG_SCALES)
+            if width // scale >= target_size[1] and height // scale >= target_size[0]]
+    return max(fits, default=0)
+
+
+def _decode(file, decoder):
+    """uint8 RGB pixels: TensorFlow's decoders, or PIL for unusual files."""
     import tensorflow as tf
 
-    image = tf.cond(
-        needs_pil,
-        lambda: tf.py_function(_read_with_pil, [file], tf.uint8),
-        lambda: tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False))
+    def jpeg(scale):
+        return lambda: tf.io.decode_jpeg(tf.io.read_file(file), channels=3, ratio=scale)
+
+    branches = [jpeg(scale) for scale in JPEG_SCALES]
+    branches += [lambda: tf.io.decode_png(tf.io.read_file(file), channels=3),   # PNG_DECODER
+                 lambda: tf.py_function(_read_with_pil, [file], tf.uint8)]      # PIL_DECODER
+    image = tf.switch_case(decoder, branches)
     image.set_shape([None, None, 3])
     return image
 

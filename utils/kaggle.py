@@ -10,6 +10,7 @@ printed: messages only say *where* they were looked for.
 """
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -125,7 +126,8 @@ def _fetch(client, slug, dest, force):
     try:
         client.competition_download_files(slug, path=str(dest), force=force, quiet=False)
     except Exception as error:
-        raise _explain(error, slug) from None
+        explained = _explain(error, slug)
+        raise type(explained)(redact(str(explained))) from None
 
 
 def _explain(error, slug):
@@ -183,6 +185,27 @@ def _credential_files(environ, home):
     return [folder / name for folder in config_dirs for name in names]
 
 
+def redact(text, environ=None, home=None):
+    """`text` with every Kaggle secret we can find replaced by '***'.
+
+    Errors from the client may quote a request (and so a key); everything we
+    show passes through here first.
+    """
+    environ = os.environ if environ is None else environ
+    home = Path.home() if home is None else Path(home)
+    secrets = [environ.get("KAGGLE_KEY"), environ.get("KAGGLE_API_TOKEN")]
+    for path in _credential_files(environ, home):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            if path.name == "kaggle.json":
+                secrets.append(json.loads(path.read_text()).get("key"))
+            elif path.name == "access_token":
+                secrets.append(path.read_text().strip())
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
 def warn_if_readable_by_others(path):
     """Warn when a credentials file can be read by other users of the machine."""
     path = Path(path)
@@ -227,7 +250,14 @@ def extract_all(archive, dest, rules=None):
     while pending:
         current, folder = pending.pop()
         seen.add(current.resolve())
-        for name in extract_zip(current, folder, rules):
+        try:
+            names = extract_zip(current, folder, rules if current == Path(archive) else None)
+        except KaggleDownloadError as error:
+            if current == Path(archive):
+                raise
+            raise KaggleDownloadError(f"{error} (It came out of {archive}: delete that "
+                                      "too, or the same broken copy is unpacked again.)") from None
+        for name in names:
             inner = folder / name
             if name.lower().endswith(".zip") and inner.resolve() not in seen:
                 pending.append((inner, inner.parent))
@@ -257,21 +287,23 @@ def _check_not_html(archive, rules):
     with open(archive, "rb") as handle:
         start = handle.read(512).lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html")):
-        hint = f" Accept the rules at {rules} (they can't be accepted through the API)" if rules else ""
+        if rules is None:  # e.g. an archive inside the download: not a rules problem
+            raise KaggleDownloadError(f"{archive} is an HTML page, not a zip: delete it "
+                                      "and download again.")
         raise KaggleDownloadError(
             f"{archive} is an HTML page, not a zip: Kaggle sends a web page instead of "
-            f"the data when the competition rules have not been accepted.{hint}, then "
-            "download again.")
+            f"the data when the competition rules have not been accepted. Accept the rules "
+            f"at {rules} (they can't be accepted through the API), then download again.")
 
 
 def _safe_target(dest, member_name, archive):
     """Where a zip entry goes, or an error if it would escape `dest`."""
     name = member_name.replace("\\", "/")
     parts = [part for part in name.split("/") if part not in ("", ".")]
-    unsafe = name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts
+    unsafe = not parts or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts
     root = Path(dest).resolve()
-    target = root.joinpath(*parts) if parts else root
-    if unsafe or (target != root and root not in target.resolve().parents):
+    target = root.joinpath(*parts)
+    if unsafe or root not in target.resolve().parents:
         raise KaggleDownloadError(
             f"{archive} contains the entry {member_name!r}, which would be written outside "
             f"{dest}. Nothing was unpacked; the archive is not trustworthy.")

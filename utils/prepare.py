@@ -74,6 +74,21 @@ def count_images(root):
     return counts
 
 
+def summarize(counts):
+    """A few readable lines from `count_images` output."""
+    lines = []
+    for split, per_class in counts.items():
+        shown = ", ".join(f"{name} {number}" for name, number in per_class.items())
+        lines.append(f"{split:>13}: {sum(per_class.values()):6d}  ({shown})")
+    return "\n".join(lines)
+
+
+def prepared_settings(root):
+    """The settings `root` was (or is being) prepared with, or None."""
+    manifest = _read_manifest(Path(root))
+    return manifest["settings"] if manifest else None
+
+
 # ---------------------------------------------------------------- State Farm drivers
 
 def read_driver_list(root):
@@ -360,17 +375,3 @@ def _progress(items, description):
 
     return tqdm(items, desc=description, unit="file", disable=len(items) < 1000)
 
-
-def summarize(counts):
-    """A few readable lines from `count_images` output."""
-    lines = []
-    for split, per_class in counts.items():
-        shown = ", ".join(f"{name} {number}" for name, number in per_class.items())
-        lines.append(f"{split:>13}: {sum(per_class.values()):6d}  ({shown})")
-    return "\n".join(lines)
-
-
-def prepared_settings(root):
-    """The settings `root` was (or is being) prepared with, or None."""
-    manifest = _read_manifest(Path(root))
-    return manifest["settings"] if manifest else None

@@ -20,15 +20,19 @@ Every generated dataset root holds a marker file, so `is_generated` and
 import colorsys
 import csv
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 MARKER_NAME = "GENERATED_SAMPLE_DATA.json"
+GENERATOR_VERSION = 2  # bump when the pictures change, so old folders can be spotted
 STATEFARM_CLASSES = [f"c{i}" for i in range(10)]
 JPEG_QUALITY = 85
+PARALLEL_FROM = 200  # images; for fewer, starting worker processes costs more than it saves
 
 
 # ---------------------------------------------------------------- the marker
@@ -107,23 +111,29 @@ def generate_dogscats(root, n_train=2000, n_test=200, seed=0):
     Returns `root` as a Path.
     """
     root = Path(root)
-    settings = {"dataset": "dogscats", "n_train": n_train, "n_test": n_test, "seed": seed}
+    settings = {"dataset": "dogscats", "n_train": n_train, "n_test": n_test, "seed": seed,
+                "version": GENERATOR_VERSION}
     if not _start_generation(root, {"settings": settings}):
         return root
     (root / "train").mkdir(exist_ok=True)
     (root / "test").mkdir(exist_ok=True)
-    for index in _progress(range(n_train), "dogs vs cats: train"):
-        animal = ("cat", "dog")[index % 2]
-        target = root / "train" / f"{animal}.{index // 2}.jpg"
-        _write_jpeg(target, lambda: _dogscats_image(_rng(seed, "train", index), animal == "dog"))
-    for number in _progress(range(1, n_test + 1), "dogs vs cats: test"):
-        rng = _rng(seed, "test", number)
-        _write_jpeg(root / "test" / f"{number}.jpg",
-                    lambda: _dogscats_image(rng, bool(rng.integers(2))))
+    jobs = [(root / "train" / f"{('cat', 'dog')[index % 2]}.{index // 2}.jpg",
+             _dogscats_picture, (seed, "train", index, index % 2 == 1)) for index in range(n_train)]
+    jobs += [(root / "test" / f"{number}.jpg", _dogscats_picture, (seed, "test", number, None))
+             for number in range(1, n_test + 1)]
+    _write_jpegs(jobs, "dogs vs cats")
     _write_csv(root / "sample_submission.csv", ["id", "label"],
                [[number, 0.5] for number in range(1, n_test + 1)])
     _write_marker(root, {"settings": settings, "complete": True})
     return root
+
+
+def _dogscats_picture(seed, split, index, is_dog):
+    """Image `index` of a split; is_dog=None (test images) draws the class at random."""
+    rng = _rng(seed, split, index)
+    if is_dog is None:
+        is_dog = bool(rng.integers(2))
+    return _dogscats_image(rng, is_dog)
 
 
 def _dogscats_image(rng, is_dog):
@@ -231,36 +241,40 @@ def generate_statefarm(root, n_drivers=8, images_per_class=40, n_test=100, seed=
                          "every driver must appear in every class")
     root = Path(root)
     settings = {"dataset": "statefarm", "n_drivers": n_drivers,
-                "images_per_class": images_per_class, "n_test": n_test, "seed": seed}
+                "images_per_class": images_per_class, "n_test": n_test, "seed": seed,
+                "version": GENERATOR_VERSION}
     if not _start_generation(root, {"settings": settings}):
         return root
-    plan_rng = np.random.default_rng([seed, 7])
-    drivers = [_driver_look(np.random.default_rng([seed, 1000 + d])) for d in range(n_drivers)]
     subjects = [f"p{3 * d + 2:03d}" for d in range(n_drivers)]  # Kaggle-like ids: p002, p005...
     n_train = 10 * images_per_class
-    numbers = plan_rng.permutation(n_train + n_test) + 1
-    rows = []
-    for index in _progress(range(n_train), "State Farm: train"):
-        classname = STATEFARM_CLASSES[index % 10]
-        driver = index // 10 % n_drivers
+    numbers = np.random.default_rng([seed, 7]).permutation(n_train + n_test) + 1
+    rows, jobs = [], []
+    for index in range(n_train):
+        class_index, driver = index % 10, index // 10 % n_drivers
         name = f"img_{numbers[index]}.jpg"
-        rows.append([subjects[driver], classname, name])
-        (root / "train" / classname).mkdir(parents=True, exist_ok=True)
-        rng = _rng(seed, "train", index)
-        _write_jpeg(root / "train" / classname / name,
-                    lambda: _statefarm_image(rng, drivers[driver], index % 10))
-    (root / "test").mkdir(exist_ok=True)
+        rows.append([subjects[driver], STATEFARM_CLASSES[class_index], name])
+        jobs.append((root / "train" / STATEFARM_CLASSES[class_index] / name, _statefarm_picture,
+                     (seed, "train", index, n_drivers, driver, class_index)))
     test_names = [f"img_{number}.jpg" for number in numbers[n_train:]]
-    for index, name in enumerate(_progress(test_names, "State Farm: test")):
-        rng = _rng(seed, "test", index)
-        look = drivers[int(rng.integers(n_drivers))]
-        _write_jpeg(root / "test" / name,
-                    lambda: _statefarm_image(rng, look, int(rng.integers(10))))
+    jobs += [(root / "test" / name, _statefarm_picture, (seed, "test", index, n_drivers, None, None))
+             for index, name in enumerate(test_names)]
+    for folder in {path.parent for path, _, _ in jobs}:
+        folder.mkdir(parents=True, exist_ok=True)
+    _write_jpegs(jobs, "State Farm")
     _write_csv(root / "driver_imgs_list.csv", ["subject", "classname", "img"], rows)
     _write_csv(root / "sample_submission.csv", ["img", *STATEFARM_CLASSES],
                [[name, *[0.1] * 10] for name in test_names])
     _write_marker(root, {"settings": settings, "complete": True})
     return root
+
+
+def _statefarm_picture(seed, split, index, n_drivers, driver, class_index):
+    """Image `index` of a split; driver=None (test images) draws driver and class."""
+    rng = _rng(seed, split, index)
+    if driver is None:
+        driver, class_index = int(rng.integers(n_drivers)), int(rng.integers(10))
+    look = _driver_look(np.random.default_rng([seed, 1000 + driver]))
+    return _statefarm_image(rng, look, class_index)
 
 
 def _driver_look(rng):
@@ -369,6 +383,25 @@ def _finish(picture, rng, blur):
     return _to_uint8(pixels + rng.uniform(3, 12) * noise)
 
 
+def _write_jpegs(jobs, description):
+    """Write (path, picture_function, args) jobs not done yet, in parallel if many."""
+    todo = [job for job in jobs if not job[0].exists()]
+    if len(todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        for job in _progress(todo, description):
+            _write_job(job)
+        return
+    # "spawn" starts clean workers: safe even when TensorFlow is loaded in this process.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(os.cpu_count(), mp_context=spawn) as pool:
+        for _ in _progress(pool.map(_write_job, todo, chunksize=8), description, len(todo)):
+            pass
+
+
+def _write_job(job):
+    path, picture, args = job
+    _write_jpeg(path, lambda: picture(*args))
+
+
 def _write_jpeg(path, make_pixels):
     """Write a JPEG via a temporary name; skip it if it is already there."""
     if path.exists():
@@ -387,10 +420,11 @@ def _write_csv(path, header, rows):
     os.replace(temporary, path)
 
 
-def _progress(items, description):
+def _progress(items, description, total=None):
     from tqdm import tqdm
 
-    return tqdm(items, desc=description, unit="img", disable=len(items) < 1000)
+    total = len(items) if total is None else total
+    return tqdm(items, desc=description, unit="img", total=total, disable=total < 1000)
 
 
 def _hsv(hue, saturation, value):
