@@ -7,7 +7,8 @@
 
 Every file is checked against the competition's `sample_submission.csv`
 before it is written (same columns, same ids, nothing missing or doubled,
-every value a probability), so a bad file fails here, not after an upload.
+every value a probability, each State Farm row summing to 1), so a bad file
+fails here, not after an upload.
 """
 import csv
 import math
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 DOGSCATS_HEADER = ("id", "label")
+ROW_SUM_TOLERANCE = 1e-3  # values are written with 6 significant digits
 STATEFARM_CLASSES = tuple(f"c{i}" for i in range(10))
 STATEFARM_HEADER = ("img",) + STATEFARM_CLASSES
 
@@ -120,6 +122,8 @@ def submission_problems(header, rows, sample_submission):
         problems.append(f"{len(bad_length)} rows don't have {len(header)} values, "
                         f"e.g. {bad_length[0]}")
     problems += _value_problems(rows)
+    if len(header) > 2:
+        problems += _row_sum_problems(rows)
     return problems
 
 
@@ -156,6 +160,20 @@ def _value_problems(rows):
     if outside:
         problems.append(f"{len(outside)} values are outside [0, 1], e.g. {_first(outside)}")
     return problems
+
+
+def _row_sum_problems(rows):
+    """With several class columns each row is a distribution and must sum to 1:
+    Kaggle rescales rows that don't, so the scored values would not be yours."""
+    sums = [(row[0], sum(row[1:])) for row in rows
+            if all(isinstance(v, (int, float, np.floating)) for v in row[1:])]
+    off = [(name, total) for name, total in sums
+           if math.isfinite(total) and abs(total - 1) > ROW_SUM_TOLERANCE]
+    if not off:
+        return []
+    return [f"{len(off)} rows don't sum to 1, e.g. "
+            f"{_first(f'{name} (sum {total:.4g})' for name, total in off)}; "
+            "renormalize them (clip_multiclass does)"]
 
 
 def _first(items, count=3):
@@ -229,7 +247,7 @@ def submit_to_kaggle(path, competition, message, client=None):
         (tests pass a fake); by default a signed-in `kaggle` API, which
         raises utils.kaggle.KaggleCredentialsError saying how to sign in.
     """
-    from utils.kaggle import competition_slug, kaggle_client, rules_url
+    from utils.kaggle import competition_slug, kaggle_client, redact, rules_url
 
     path = Path(path)
     if not path.is_file():
@@ -243,7 +261,7 @@ def submit_to_kaggle(path, competition, message, client=None):
         if status == 403:
             raise RuntimeError(f"Kaggle refused the submission (HTTP 403): accept the "
                                f"rules at {rules_url(slug)} while signed in.") from None
-        raise RuntimeError(f"submitting {path} to {slug} failed: "
-                           f"{type(error).__name__}: {error}") from error
+        raise RuntimeError(redact(f"submitting {path} to {slug} failed: "
+                                  f"{type(error).__name__}: {error}")) from None
     print(f"submitted {path} to {slug}: {message}")
     return result
