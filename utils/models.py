@@ -12,6 +12,7 @@ have no `pop()`); the fast path runs the frozen part once (`compute_features`)
 and trains only the small head on the saved outputs (`fit_head`).
 """
 import contextlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -258,7 +259,8 @@ class Vgg16:
         images = np.asarray(images, dtype="float32")
         if images.ndim == 3:
             images = images[None]
-        probabilities = self.model.predict(images, verbose=0)
+        with _quiet_retracing():
+            probabilities = self.model.predict(images, verbose=0)
         indices = probabilities.argmax(axis=1)
         names = [self.class_names[i] for i in indices]
         if details:
@@ -299,6 +301,7 @@ class Vgg16:
         self._trained_from = layers[0].name
         self._head_ready = False
         self._tails = {}  # feature extractors stay valid: they only use the base model
+        self.epochs_done = 0  # a new head starts its own epoch count (and checkpoint names)
         self.optimizer_name = optimizer
         self.compile(lr)
         return self
@@ -376,7 +379,9 @@ class Vgg16:
         images = batches.dataset.take(steps).map(_images_of)
         print(f"measuring feature mean/std for the head on up to "
               f"{min(max_images, batches.samples)} training images")
-        self.standardize_head(self.feature_extractor().predict(images, verbose=0))
+        with _quiet_retracing():
+            features = self.feature_extractor().predict(images, verbose=0)
+        self.standardize_head(features)
 
     def _train(self, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_args):
         """model.fit from the epoch we are at. verbose: None prints one line per
@@ -451,7 +456,8 @@ class Vgg16:
 
     def predict_batches(self, batches):
         """(probabilities, filenames) for batches made with shuffle=False; checks the counts."""
-        probabilities = self.model.predict(batches.dataset.map(_images_of), verbose=0)
+        with _quiet_retracing():
+            probabilities = self.model.predict(batches.dataset.map(_images_of), verbose=0)
         filenames = list(batches.filenames)
         if len(probabilities) != len(filenames):
             raise ValueError(f"{len(probabilities)} predictions for {len(filenames)} files: "
@@ -552,13 +558,28 @@ def _feature_batches(extractor, dataset, distributed=False):
     """Yield (features, integer labels) per batch; labels are -1 for unlabelled data."""
     for element in dataset:
         images, labels = (element if isinstance(element, tuple) else (element, None))
-        if distributed:
-            # predict_on_batch would run the whole batch on every replica and
-            # return each row once per replica; predict splits it between them.
-            features = extractor.predict(images, batch_size=len(images), verbose=0)
-        else:
-            features = np.asarray(extractor.predict_on_batch(images))
+        with _quiet_retracing():
+            if distributed:
+                # predict_on_batch would run the whole batch on every replica and
+                # return each row once per replica; predict splits it between them.
+                features = extractor.predict(images, batch_size=len(images), verbose=0)
+            else:
+                features = np.asarray(extractor.predict_on_batch(images))
         yield features, _as_int_labels(labels, len(features))
+
+
+@contextlib.contextmanager
+def _quiet_retracing():
+    """Hide TensorFlow's "retracing" warning while predicting. It is expected here: every
+    sub-model (head, extractor, tail) has its own predict function and the last batch
+    is smaller, and the warning would bury the lesson's output."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _as_int_labels(labels, count):
