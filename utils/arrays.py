@@ -8,6 +8,7 @@ dataset never has to sit in memory whole.
 Writes go to a temporary folder beside the target and are renamed into place
 at the end, so an interrupted save never leaves a half-written array behind.
 """
+import glob
 import shutil
 import uuid
 from pathlib import Path
@@ -34,7 +35,10 @@ def save_array(path, arr, overwrite=False):
 def load_array(path):
     """Read an array written by `save_array` or `ArrayWriter` into memory."""
     carray = _open(path)
-    data = carray[:]
+    try:
+        data = carray[:]
+    except (OSError, RuntimeError, ValueError) as error:  # a chunk missing or cut short
+        raise _damaged(path, error) from None
     complex_dtype = carray.attrs.attrs.get(_COMPLEX_ATTR)
     if complex_dtype:
         data = data.view(complex_dtype)[..., 0]
@@ -137,12 +141,24 @@ def _check_target(path, overwrite):
 def _open(path):
     path = Path(path)
     if not path.exists():
+        pattern = f".{glob.escape(path.name)}.*.tmp"  # ArrayWriter's temporary folder
+        leftovers = sorted(path.parent.glob(pattern)) if path.parent.is_dir() else []
+        hint = (f" {leftovers[0].name} beside it is left from a save that was killed before "
+                "it finished: delete it and save again.") if leftovers else ""
         raise FileNotFoundError(f"{path}: no saved array here. Check the path, or "
-                                "create it with save_array(path, arr).")
+                                f"create it with save_array(path, arr).{hint}")
     if not is_array_dir(path):
         raise ValueError(f"{path} is not a saved array (no bcolz 'meta' and 'data' "
                          "inside). Was it written by save_array, and did the save finish?")
-    return bcolz.open(str(path), mode="r")
+    try:
+        return bcolz.open(str(path), mode="r")
+    except (OSError, RuntimeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise _damaged(path, error) from None
+
+
+def _damaged(path, error):
+    return ValueError(f"{path} is damaged or only partly copied ({type(error).__name__}: "
+                      f"{error}). Delete it and save the array again.")
 
 
 def onehot(labels, num_classes=None):

@@ -5,10 +5,11 @@
     test = get_batches(path / "test", shuffle=False, class_mode=None)
     predictions = model.predict(test.dataset)      # row i is test.filenames[i]
 
-Images come out as float32 RGB in 0..255, resized to `target_size`; each
-model does its own preprocessing. Every file is checked when the folder is
-listed, so a broken image is reported by name before training starts, never
-as a TensorFlow error in the middle of an epoch.
+Images come out as float32 RGB in 0..255, upright (EXIF orientation
+applied), resized to `target_size`; each model does its own preprocessing.
+Every file is checked when the folder is listed, so a broken image is
+reported by name before training starts, never as a TensorFlow error in the
+middle of an epoch.
 
 TensorFlow is imported only when a pipeline is built, so `import utils.data`
 stays quick.
@@ -32,6 +33,7 @@ TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "R
 JPEG_SCALES = (1, 2, 4, 8)
 PNG_DECODER, PIL_DECODER = len(JPEG_SCALES), len(JPEG_SCALES) + 1
 PROGRESS_FROM = 1000  # show progress bars for folders of at least this many images
+EXIF_ORIENTATION = 0x0112  # 1 = upright; phones store other values for turned photos
 
 
 # ---------------------------------------------------------------- listing and checking
@@ -55,7 +57,8 @@ def list_images(path, classes=None, on_bad_file="skip"):
     on_bad_file: "skip" leaves unreadable files out with a warning naming
                  them; "raise" stops with an error naming them.
     Only .jpg, .jpeg and .png files count; other files (.DS_Store, Thumbs.db)
-    and hidden files are ignored.
+    and hidden files are ignored. A dataset folder (train/, valid/ ...) or
+    class folders nested one level too deep are refused, not read as classes.
     """
     path = Path(path)
     if on_bad_file not in ("skip", "raise"):
@@ -85,12 +88,13 @@ def list_images(path, classes=None, on_bad_file="skip"):
 
 def _find_class_folders(path):
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+        raise FileNotFoundError(f"{path} does not exist{_missing_split_hint(path)}")
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is a file; give the folder that holds one sub-folder per class")
     names = sorted(entry.name for entry in os.scandir(path)
                    if entry.is_dir() and not entry.name.startswith("."))
     if names:
+        _check_not_nested(path, names)
         return names
     loose = [entry.name for entry in os.scandir(path) if _is_image_name(entry.name)]
     if loose:
@@ -99,6 +103,32 @@ def _find_class_folders(path):
             f"own sub-folder ({path}/cats/, {path}/dogs/, ...); for unlabelled images use a "
             f"single folder such as {path}/unknown/ with class_mode=None.")
     raise ValueError(f"{path} has no class folders (and no images): expected {path}/<class>/")
+
+
+def _missing_split_hint(path):
+    """What to do when a dataset's train/, valid/ or test/ folder is missing."""
+    if path.name not in ("train", "valid", "test"):
+        return ""
+    if (path.parent / "train").is_dir():
+        return (f"; {path.parent} is not split yet: run utils.prepare_dogscats (or "
+                "utils.prepare_statefarm) on it first")
+    return "; download the data first (utils.download) or make the sample data (make data)"
+
+
+def _check_not_nested(path, names):
+    """Refuse the two layouts that would silently give the wrong classes."""
+    if "train" in names and ("valid" in names or "test" in names):
+        raise ValueError(f"{path} looks like a dataset folder (it holds {names}), not a "
+                         f"folder of classes: pass {path / 'train'} (or valid, test) instead.")
+    if len(names) == 1:
+        inner = path / names[0]
+        entries = list(os.scandir(inner))
+        subfolders = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+        if len(subfolders) > 1 and not any(_is_image_name(e.name) for e in entries):
+            raise ValueError(
+                f"{path} has a single folder, {names[0]}/, whose images are in its sub-folders "
+                f"{subfolders}: the class folders are nested one level too deep. Pass {inner} "
+                f"instead, or move {subfolders} up into {path}.")
 
 
 def _walk_images(top):
@@ -142,12 +172,22 @@ def _inspect(file):
         if os.path.getsize(file) == 0:
             return "bad", "empty file (0 bytes)"
         with Image.open(file) as image:
-            if (image.format, image.mode) in TENSORFLOW_DECODES and _ends_cleanly(file, image.format):
+            upright = _orientation(image) in (0, 1)  # TensorFlow ignores EXIF orientation
+            if upright and (image.format, image.mode) in TENSORFLOW_DECODES \
+                    and _ends_cleanly(file, image.format):
                 return image.format.lower(), image.size
             image.load()
             return "pil", image.size
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return "bad", f"{type(error).__name__}: {error}"
+
+
+def _orientation(image):
+    """The EXIF orientation tag; a damaged EXIF block counts as upright (1)."""
+    try:
+        return image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # Pillow's EXIF parser raises many kinds of error
+        return 1
 
 
 def _ends_cleanly(file, image_format):
@@ -304,9 +344,15 @@ def _decode(file, decoder):
 
 
 def _read_with_pil(file):
-    from PIL import Image
+    """Upright (EXIF orientation applied) uint8 RGB pixels."""
+    from PIL import Image, ImageOps
 
     with Image.open(file.numpy().decode()) as image:
+        if _orientation(image) not in (0, 1):
+            image = ImageOps.exif_transpose(image)
+        if image.mode.startswith("I"):  # 16-bit grey: scale 0..65535 to 0..255, don't clip
+            grey = np.clip(np.round(np.asarray(image, dtype=np.float64) / 257), 0, 255)
+            return np.repeat(grey.astype(np.uint8)[..., None], 3, axis=-1)
         return np.asarray(image.convert("RGB"))
 
 
