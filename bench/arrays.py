@@ -1,7 +1,7 @@
 """bench arrays: save_array/load_array (bcolz) against np.save and np.savez_compressed.
 
 Three arrays, all in one run so the ratios share the machine's state:
-  photos_f32  (2000, 224, 224, 3) float32 crops of real photos (scikit-learn's samples)
+  photos_f32  (2000, 224, 224, 3) float32 crops of real photos (bench/photos.py)
   photos_u8   the same crops as uint8
   softmax     (23000, 1000) float32 softmax-like rows (little to compress)
 Each save and load is timed as the best of REPEATS runs. Run from the repo root:
@@ -14,26 +14,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_sample_images
+from photos import photo_crops
 
 import utils
 
 REPEATS = 3
 N_CROPS, SIDE = 2000, 224
-
-
-def photo_crops(n, side, seed=0):
-    """Random side×side crops (with flips) of scikit-learn's two sample photos."""
-    rng = np.random.default_rng(seed)
-    photos = load_sample_images().images
-    crops = np.empty((n, side, side, 3), np.uint8)
-    for i in range(n):
-        photo = photos[i % len(photos)]
-        top = rng.integers(0, photo.shape[0] - side)
-        left = rng.integers(0, photo.shape[1] - side)
-        crop = photo[top:top + side, left:left + side]
-        crops[i] = crop[:, ::-1] if rng.random() < 0.5 else crop
-    return crops
 
 
 def softmax_rows(n, classes, seed=0):
@@ -75,7 +61,7 @@ def measure(arr, folder):
 
 
 def main():
-    crops = photo_crops(N_CROPS, SIDE)
+    crops, _ = photo_crops(N_CROPS, SIDE)
     arrays = {"photos_f32": crops.astype(np.float32), "photos_u8": crops,
               "softmax": softmax_rows(23000, 1000)}
     rows = {}

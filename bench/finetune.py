@@ -13,6 +13,7 @@ import math
 import time
 
 import numpy as np
+from photos import photo_crops
 
 IMAGES, BATCH, EPOCHS = 200, 32, 3
 TARGET = 0.40  # cached wall time over naive wall time
@@ -30,21 +31,6 @@ class PhotoBatches:
         self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(batch_size)
 
 
-def photo_crops(n, seed=0):
-    """224x224 crops of scikit-learn's two sample photos, labelled by photo (0 or 1)."""
-    from sklearn.datasets import load_sample_images
-
-    rng = np.random.default_rng(seed)
-    photos = load_sample_images().images
-    labels = np.arange(n) % 2
-    crops = np.empty((n, 224, 224, 3), np.float32)
-    for i, label in enumerate(labels):
-        photo = photos[label]
-        top, left = (int(rng.integers(0, s - 224)) for s in photo.shape[:2])
-        crops[i] = photo[top:top + 224, left:left + 224]
-    return crops, labels
-
-
 def timed(work):
     start = time.perf_counter()
     result = work()
@@ -57,7 +43,8 @@ def main():
     from utils.models import Vgg16
 
     keras.utils.set_random_seed(0)
-    batches = PhotoBatches(*photo_crops(IMAGES))
+    crops, labels = photo_crops(IMAGES)
+    batches = PhotoBatches(crops.astype(np.float32), labels)
     vgg = Vgg16(weights=None)
 
     vgg.finetune(batches)

@@ -17,6 +17,7 @@ Run from the repo root:  .venv/bin/python bench/vgg_forward.py
 import time
 
 import numpy as np
+from photos import photo_crops
 
 MATMUL_N = 4096
 ROUNDS, IMAGES_PER_ROUND, BATCH = 3, 32, 16
@@ -57,21 +58,6 @@ def feature_pass(extractor, images, batch=BATCH):
     return len(images) / (time.perf_counter() - start), np.concatenate(features)
 
 
-def photo_crops(n, seed=0):
-    """224x224 crops of scikit-learn's two sample photos, labelled by photo (0 or 1)."""
-    from sklearn.datasets import load_sample_images
-
-    rng = np.random.default_rng(seed)
-    photos = load_sample_images().images
-    labels = np.arange(n) % 2
-    crops = np.empty((n, 224, 224, 3), np.float32)
-    for i, label in enumerate(labels):
-        photo = photos[label]
-        top, left = (int(rng.integers(0, s - 224)) for s in photo.shape[:2])
-        crops[i] = photo[top:top + 224, left:left + 224]
-    return crops, labels
-
-
 def main():
     import keras
 
@@ -81,6 +67,7 @@ def main():
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((MATMUL_N, MATMUL_N), dtype=np.float32) for _ in range(2))
     images, labels = photo_crops(ROUNDS * IMAGES_PER_ROUND)
+    images = images.astype(np.float32)
     fp32 = Vgg16(weights=None)
     bf16 = Vgg16(weights=None, dtype_policy="mixed_bfloat16")
     bf16.model.set_weights(fp32.model.get_weights())

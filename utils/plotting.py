@@ -171,7 +171,7 @@ def plot_predictions_grid(images, y_true, y_pred, class_names=None, rows=None, f
         ax.axis("off")
         if i >= len(images):
             continue
-        image = _for_display(images[i])
+        image = _displayable(images[i])
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
         right = y_pred[i] == y_true[i]
         ax.set_title(f"{name(y_pred[i])} ({name(y_true[i])})", fontsize=9,
@@ -218,14 +218,6 @@ def plot_per_class_accuracy(accuracies, class_names, ax=None, title="Accuracy pe
     ax.set_title(title)
     ax.legend(loc="lower right")
     return ax
-
-
-def _for_display(image):
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.dtype == np.uint8:
-        return image
     image = image.astype(np.float32)
     low, high = float(image.min()), float(image.max())
     if low < 0 or high > 1:
