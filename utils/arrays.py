@@ -16,8 +16,11 @@ from pathlib import Path
 import bcolz
 import numpy as np
 
-# lz4 at level 5 with byte shuffle: measured by bench/arrays.py.
-COMPRESSION = bcolz.cparams(clevel=5, cname="lz4", shuffle=1)
+# lz4 level 5 with bit shuffle in 4 MiB chunks: of the settings tried on photo
+# crops (lz4/blosclz/zstd/lz4hc, byte/bit shuffle, 1-16 MiB chunks) the fastest to
+# load, and smaller than byte shuffle (0.26 vs 0.28 of np.save's bytes).
+COMPRESSION = bcolz.cparams(clevel=5, cname="lz4", shuffle=bcolz.BITSHUFFLE)
+CHUNK_BYTES = 4 << 20
 # Attributes we store beside the data to restore what bcolz can't hold.
 _SHAPE_ATTR, _COMPLEX_ATTR = "course_shape", "course_complex_dtype"
 
@@ -119,9 +122,9 @@ class ArrayWriter:
 
 
 def _chunk_rows(batch):
-    """Rows per compressed chunk: about 1 MiB, so Blosc's threads have work."""
+    """Rows per compressed chunk: about CHUNK_BYTES, so Blosc's threads have work."""
     row_bytes = max(1, batch.itemsize * int(np.prod(batch.shape[1:])))
-    return max(1, (1 << 20) // row_bytes)
+    return max(1, CHUNK_BYTES // row_bytes)
 
 
 def _check_target(path, overwrite):
