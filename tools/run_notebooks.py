@@ -43,7 +43,7 @@ def headline_of(nb):
 def kernel_environment():
     """The kernels' environment: ours, less MPLBACKEND.
 
-    The Makefile exports MPLBACKEND=Agg for pytest; a kernel given Agg draws no inline
+    A shell or test run may set MPLBACKEND=Agg; a kernel given Agg draws no inline
     figures, so the executed notebooks and their HTML pages would have no plots.
     Without it ipykernel picks its inline backend.
     """
