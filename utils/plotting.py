@@ -27,7 +27,8 @@ def plots(images, titles=None, rows=1, figsize=None, cmap=None):
         ax.axis("off")
         if i >= len(images):
             continue  # odd counts leave the last cells empty
-        ax.imshow(_displayable(images[i]), cmap=cmap or ("gray" if np.ndim(images[i]) == 2 else None))
+        image = _displayable(images[i])  # (h, w, 1) becomes (h, w): drawn grey too
+        ax.imshow(image, cmap=cmap or ("gray" if image.ndim == 2 else None))
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=10)
     fig.tight_layout()
@@ -163,20 +164,15 @@ def plot_predictions_grid(images, y_true, y_pred, class_names=None, rows=None, f
     if not len(images) == len(y_true) == len(y_pred):
         raise ValueError(f"{len(images)} images, {len(y_true)} labels, {len(y_pred)} predictions")
     name = (lambda i: str(class_names[int(i)])) if class_names is not None else (lambda i: str(int(i)))
-    cols = min(len(images), 8) if rows is None else math.ceil(len(images) / rows)
-    rows = math.ceil(len(images) / cols)
-    figsize = figsize or (1.8 * cols, 2.0 * rows)
-    fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= len(images):
-            continue
-        image = _displayable(images[i])
-        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-        right = y_pred[i] == y_true[i]
-        ax.set_title(f"{name(y_pred[i])} ({name(y_true[i])})", fontsize=9,
-                     color=RIGHT if right else WRONG)
-    fig.tight_layout()
+    if rows is None:
+        rows = math.ceil(len(images) / min(len(images), 8))  # at most 8 per row
+    cols = math.ceil(len(images) / rows)
+    titles = [f"{name(p)} ({name(t)})" for p, t in zip(y_pred, y_true)]
+    fig = plots(images, titles=titles, rows=rows, figsize=figsize or (1.8 * cols, 2.0 * rows))
+    shown = [ax for ax in fig.axes if ax.images]  # plots() fills the grid in order
+    for ax, right in zip(shown, y_pred == y_true):
+        ax.title.set_color(RIGHT if right else WRONG)
+        ax.title.set_fontsize(9)
     return fig
 
 
