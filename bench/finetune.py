@@ -26,7 +26,7 @@ class PhotoBatches:
         import tensorflow as tf
 
         self.class_names, self.batch_size = list(class_names), batch_size
-        self.labels, self.samples = labels, len(labels)
+        self.labels, self.num_images = labels, len(labels)
         onehot = np.eye(len(class_names), dtype=np.float32)[labels]
         self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(batch_size)
 

@@ -51,7 +51,7 @@ def measure(folder, dest):
 def make_folders(tmp):
     """{count: folder holding one class folder with `count` JPEGs} (hard links
     to one generated set, so both runs read the same kind of images)."""
-    from utils.samples import generate_dogscats
+    from utils.synthetic import generate_dogscats
 
     generated = sorted(generate_dogscats(tmp / "raw", n_train=LARGE, n_test=0).glob("train/*.jpg"))
     folders = {}

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils.analysis import (clip_log_loss_table, five_views, image_title, log_loss,
-                            show_confusion_matrix, show_five_views)
+from utils.analysis import five_views, image_title, show_confusion_matrix, show_five_views
+from utils.scoring import best_clip_level, clip_log_loss_table, log_loss
 
 CATS_DOGS = ["cats", "dogs"]
 

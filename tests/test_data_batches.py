@@ -41,7 +41,7 @@ def red_level_to_index(images):
 def test_unshuffled_batches_follow_filenames_and_labels(two_classes):
     batches = get_batches(two_classes, batch_size=5, shuffle=False, target_size=TARGET)
     assert batches.class_names == ["cats", "dogs"] and batches.num_classes == 2
-    assert batches.samples == 24 and len(batches) == 5 and batches.batch_size == 5
+    assert batches.num_images == 24 and len(batches) == 5 and batches.batch_size == 5
     assert batches.filenames[:2] == [os.path.join("cats", "cat.00.jpg"), os.path.join("cats", "cat.01.jpg")]
     images, labels = map(np.concatenate, zip(*batches))
     assert images.shape == (24, 32, 32, 3) and images.dtype == np.float32
@@ -140,7 +140,7 @@ def test_bad_files_are_named_and_skipped_before_training(tmp_path):
     message = str(caught[0].message)
     assert all(name in message for name in bad) and "4 unreadable" in message
     assert sorted(Path(name).name for name, _ in batches.skipped) == bad
-    assert batches.samples == 2
+    assert batches.num_images == 2
     images, labels = map(np.concatenate, zip(*batches))  # a whole epoch runs cleanly
     assert images.shape[0] == 2
 

@@ -16,7 +16,7 @@ import tqdm  # noqa: F401  (imported before the fork in run_as_nobody)
 from utils import prepare
 from utils.prepare import (DriverImage, count_images, prepare_dogscats, prepare_statefarm,
                            read_driver_list, split_at_random, split_by_driver)
-from utils.samples import generate_dogscats, generate_statefarm
+from utils.synthetic import generate_dogscats, generate_statefarm
 
 REPO = Path(__file__).resolve().parent.parent
 DOGSCATS_SETTINGS = {"n_valid": 10, "n_sample_train": 6, "n_sample_valid": 4, "n_sample_test": 3}

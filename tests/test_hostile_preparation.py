@@ -23,7 +23,7 @@ import pytest
 import utils
 from test_data_prepare import run_as_nobody
 from utils import prepare
-from utils.samples import generate_dogscats, generate_statefarm
+from utils.synthetic import generate_dogscats, generate_statefarm
 
 REPO = Path(__file__).resolve().parent.parent
 DOGSCATS = {"n_valid": 8, "n_sample_train": 4, "n_sample_valid": 2, "n_sample_test": 2}

@@ -9,7 +9,7 @@ import requests
 
 from utils import kaggle
 from utils.kaggle import KaggleCredentialsError, KaggleDownloadError, download, extract_zip
-from utils.samples import generate_dogscats
+from utils.synthetic import generate_dogscats
 
 DOGSCATS = "dogs-vs-cats-redux-kernels-edition"
 STATEFARM = "state-farm-distracted-driver-detection"
@@ -193,7 +193,7 @@ def test_extracting_twice_is_harmless(tmp_path):
 def test_refuses_to_download_over_generated_data(tmp_path):
     root = generate_dogscats(tmp_path / "dc", n_train=2, n_test=1)
     client = FakeKaggle(dogscats_archive())
-    with pytest.raises(KaggleDownloadError, match="generated sample data"):
+    with pytest.raises(KaggleDownloadError, match="generated data"):
         download("dogscats", root, client=client)
     assert client.calls == []
 

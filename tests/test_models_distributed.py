@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent("""
 
     class Batches:  # what finetune/fit need from utils.data.Batches
         def __init__(self, images, labels):
-            self.class_names, self.batch_size, self.samples = ["red", "blue"], 8, len(labels)
+            self.class_names, self.batch_size, self.num_images = ["red", "blue"], 8, len(labels)
             self.labels = labels
             onehot = np.eye(2, dtype="float32")[labels]
             self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(8)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from utils import submissions
-from utils.submissions import (SubmissionError, clip_binary, clip_multiclass, dogscats_rows,
-                               id_from_filename, submit_to_kaggle, write_dogscats_submission,
-                               write_statefarm_submission)
+from utils.scoring import clip_binary, clip_multiclass
+from utils.submissions import (SubmissionError, dogscats_rows, id_from_filename, submit_to_kaggle,
+                               write_dogscats_submission, write_statefarm_submission)
 
 
 def write_csv(path, header, rows):

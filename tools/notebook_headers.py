@@ -35,7 +35,7 @@ def header_markdown(notebook):
         f"**What you will learn**\n\n{goals}\n\n"
         f"**Time:** about {notebook.cpu_minutes} min on a CPU, {notebook.gpu_minutes} min "
         f"on a GPU with the full data. With `COURSE_PROFILE=quick` (what `make course` and "
-        f"the tests use) it runs on the small generated sample in a few minutes."
+        f"the tests use) it runs on the small generated dataset in a few minutes."
     )
 
 

@@ -17,31 +17,43 @@ _EXPORTS = {
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
     "onehot": "arrays",
     # plotting (the module is not called `plots`, so it can't shadow plots())
-    "plots": "plotting", "plot_confusion_matrix": "plotting",
-    "animate_line_fit": "plotting", "plot_history": "plotting",
-    # data layer: Kaggle download, preparation, generated samples, input pipeline
-    "COMPETITIONS": "kaggle", "download": "kaggle",
+    "plots": "plotting", "plot_confusion_matrix": "plotting", "animate_line_fit": "plotting",
+    "plot_history": "plotting", "plot_digit_values": "plotting",
+    "plot_predictions_grid": "plotting", "plot_top_k": "plotting",
+    "plot_per_class_accuracy": "plotting",
+    # provenance: is this generated data or real Kaggle data?
+    "is_generated": "provenance", "describe_data": "provenance",
+    # kaggle: the competitions and their download
+    "COMPETITIONS": "kaggle", "download": "kaggle", "KaggleDownloadError": "kaggle",
+    "KaggleCredentialsError": "kaggle",
+    # prepare: train/valid/sample folders, made safely
     "prepare_dogscats": "prepare", "prepare_statefarm": "prepare", "count_images": "prepare",
-    "read_driver_list": "prepare", "split_by_driver": "prepare", "split_at_random": "prepare",
-    "generate_dogscats": "samples", "generate_statefarm": "samples",
-    "is_generated": "samples", "describe_data": "samples",
+    "summarize": "prepare", "prepared_settings": "prepare", "read_driver_list": "prepare",
+    "split_by_driver": "prepare", "split_at_random": "prepare", "locate": "prepare",
+    # synthetic: generated stand-ins for the Kaggle datasets
+    "generate_dogscats": "synthetic", "generate_statefarm": "synthetic",
+    # data: images into batches
     "get_batches": "data", "get_data": "data", "get_classes": "data", "list_images": "data",
-    # datasets, metrics, more plots: keras datasets with offline stand-ins (06-08)
+    # datasets: keras.datasets with offline stand-ins (06-08)
     "ImageData": "datasets", "load_mnist": "datasets", "load_cifar10": "datasets",
     "make_shape_images": "datasets",
-    "per_class_accuracy": "metrics", "conv_output_size": "metrics", "conv_params": "metrics",
-    "dense_params": "metrics",
-    "tensorboard_callback": "metrics", "read_tensorboard_scalars": "metrics",
-    "plot_digit_values": "plotting", "plot_predictions_grid": "plotting",
-    "plot_top_k": "plotting", "plot_per_class_accuracy": "plotting",
-    # models layer (lessons 1-2): VGG16, fine-tuning, cached features, ImageNet names,
-    # looking at results, Kaggle submissions
-    "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
+    # scoring: log loss, clipping, per-class accuracy
+    "log_loss": "scoring", "clip_binary": "scoring", "clip_multiclass": "scoring",
+    "clip_log_loss_table": "scoring", "best_clip_level": "scoring",
+    "per_class_accuracy": "scoring",
+    # conv_arithmetic: output sizes and parameter counts
+    "conv_output_size": "conv_arithmetic", "conv_params": "conv_arithmetic",
+    "dense_params": "conv_arithmetic",
+    # tensorboard_logs: log a run, read its scalars back
+    "tensorboard_callback": "tensorboard_logs", "read_tensorboard_scalars": "tensorboard_logs",
+    # imagenet: the 1000 class names
     "imagenet_class_names": "imagenet", "decode_imagenet": "imagenet",
+    # models: VGG16 with the lesson's verbs
+    "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
+    # analysis: looking at results
     "five_views": "analysis", "show_five_views": "analysis",
-    "show_confusion_matrix": "analysis", "clip_log_loss_table": "analysis",
-    "log_loss": "analysis",
-    "clip_binary": "submissions", "clip_multiclass": "submissions",
+    "show_confusion_matrix": "analysis",
+    # submissions: Kaggle files
     "write_dogscats_submission": "submissions", "write_statefarm_submission": "submissions",
     "write_submission": "submissions", "submit_to_kaggle": "submissions",
     "show_download_link": "submissions", "SubmissionError": "submissions",

@@ -3,65 +3,14 @@
     views = show_five_views(probabilities, val_batches.labels, class_names,
                             images=[val_path / f for f in val_batches.filenames])
     show_confusion_matrix(probabilities, val_batches.labels, class_names)
-    clip_log_loss_table(probabilities, val_batches.labels)
 
 `probabilities` are a model's outputs, one row per image, in the same order
 as `labels` (predict on batches made with shuffle=False).
 """
 import numpy as np
 
-from utils.submissions import clip_multiclass
-
-# Clip levels of the dogs-vs-cats notebooks, as the largest allowed probability.
-CLIP_LEVELS = (None, 0.95, 0.975, 0.98)
-
-
-# ---------------------------------------------------------------- log loss
-
-def log_loss(probabilities, labels, eps=1e-15):
-    """Kaggle's log loss: mean of -log(probability given to the true class).
-
-    Rows are renormalized to sum to 1 and probabilities bounded to
-    [eps, 1 - eps], as Kaggle does before scoring.
-    """
-    probabilities = _as_matrix(probabilities)
-    probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
-    labels = np.asarray(labels, dtype="int64")
-    chosen = probabilities[np.arange(len(labels)), labels]
-    return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
-
-
-def _as_matrix(probabilities):
-    """(n,) probabilities of class 1 -> (n, 2); (n, classes) unchanged."""
-    probabilities = np.asarray(probabilities, dtype="float64")
-    if probabilities.ndim == 1:
-        return np.stack([1 - probabilities, probabilities], axis=1)
-    return probabilities
-
-
-def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=False):
-    """Validation log loss with no clipping and at each clip level; prints and returns rows.
-
-    A level `high` keeps probabilities in [low, high]: for two classes
-    low = 1 - high (0.05/0.95, 0.025/0.975, 0.02/0.98); for more classes
-    clip_multiclass uses low = (1 - high) / (classes - 1) and keeps rows summing to 1.
-    """
-    matrix = _as_matrix(probabilities)
-    classes = matrix.shape[1]
-    rows = []
-    for high in levels:
-        if high is None:
-            clipped, low = matrix, None
-        else:
-            clipped = clip_multiclass(matrix, high)
-            low = (1 - high) / (classes - 1)
-        rows.append({"clip": "none" if high is None else f"{low:.4g}/{high:g}",
-                     "low": low, "high": high, "log_loss": log_loss(clipped, labels)})
-    caveat = "  [untrained weights]" if untrained else ""
-    print(f"{'clip (low/high)':<18}validation log loss{caveat}")
-    for row in rows:
-        print(f"{row['clip']:<18}{row['log_loss']:.4f}")
-    return rows
+from utils._common import caveat
+from utils.scoring import as_matrix
 
 
 # ---------------------------------------------------------------- the five views
@@ -73,7 +22,7 @@ def five_views(probabilities, labels, class_names, count=4, seed=0):
     3. the most confident correct, per class 4. the most confident wrong, per predicted class
     5. the most uncertain (smallest gap between the two likeliest classes)
     """
-    probabilities = _as_matrix(probabilities)
+    probabilities = as_matrix(probabilities)
     labels = np.asarray(labels, dtype="int64")
     predicted = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
@@ -110,7 +59,7 @@ def _top_two_gap(probabilities):
 
 def image_title(index, probabilities, labels, class_names):
     """'dogs 0.93' for a right answer; 'dogs 0.93 (is cats)' for a wrong one."""
-    row = _as_matrix(probabilities)[index]
+    row = as_matrix(probabilities)[index]
     predicted = int(row.argmax())
     title = f"{class_names[predicted]} {row[predicted]:.2f}"
     true = int(labels[index])
@@ -127,15 +76,15 @@ def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
     from utils.plotting import plots
 
     views = five_views(probabilities, labels, class_names, count, seed)
-    caveat = "  [untrained weights]" if untrained else ""
+    flag = caveat(untrained=untrained)
     for title, indices in views.items():
         if len(indices) == 0:
-            print(f"{title}: none{caveat}")
+            print(f"{title}: none{flag}")
             continue
         figure = plots([load_image(images[i]) for i in indices],
                        titles=[image_title(i, probabilities, labels, class_names)
                                for i in indices])
-        figure.suptitle(title + caveat)
+        figure.suptitle(title + flag)
         figure.tight_layout()
     return views
 
@@ -154,5 +103,5 @@ def show_confusion_matrix(probabilities, labels, class_names, normalize=False):
     """Plot the confusion matrix of the most likely classes; returns the matrix."""
     from utils.plotting import plot_confusion_matrix
 
-    predicted = _as_matrix(probabilities).argmax(axis=1)
+    predicted = as_matrix(probabilities).argmax(axis=1)
     return plot_confusion_matrix(np.asarray(labels), predicted, class_names, normalize=normalize)

@@ -63,7 +63,7 @@ def seed_everything(seed=42):
 def headline(name, value, *, generated_data=False, untrained_weights=False):
     """Print the notebook's headline metric in the one format the runner reads.
 
-    Flags say plainly when the figure comes from generated sample data or from
+    Flags say plainly when the figure comes from generated data or from
     a network without trained weights, so nobody mistakes it for a real result.
     """
     text = f"{value:.4f}" if isinstance(value, float) else str(value)

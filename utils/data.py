@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.samples import is_generated
+from utils._common import is_image_name, progress
+from utils.provenance import is_generated
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 CLASS_MODES = ("categorical", "sparse", "binary", None)
 # (format, mode) pairs TensorFlow decodes by itself; anything else goes through PIL.
 TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"),
@@ -32,7 +32,6 @@ TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "R
 # we use that only while the result is still at least the target size.
 JPEG_SCALES = (1, 2, 4, 8)
 PNG_DECODER, PIL_DECODER = len(JPEG_SCALES), len(JPEG_SCALES) + 1
-PROGRESS_FROM = 1000  # show progress bars for folders of at least this many images
 EXIF_ORIENTATION = 0x0112  # 1 = upright; phones store other values for turned photos
 
 
@@ -70,7 +69,7 @@ def list_images(path, classes=None, on_bad_file="skip"):
         filenames += [os.path.relpath(file, path) for file in found]
         labels += [label] * len(found)
     _check_no_empty_class(path, class_names, labels)  # before the slower file checks
-    checking = _progress(filenames, f"checking {path.name}", "file", len(filenames), len(filenames))
+    checking = progress(filenames, f"checking {path.name}")
     looks = [_inspect(path / name) for name in checking]  # (kind, size or reason)
     bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
     _report_bad_files(path, bad, on_bad_file)
@@ -96,7 +95,7 @@ def _find_class_folders(path):
     if names:
         _check_not_nested(path, names)
         return names
-    loose = [entry.name for entry in os.scandir(path) if _is_image_name(entry.name)]
+    loose = [entry.name for entry in os.scandir(path) if is_image_name(entry.name)]
     if loose:
         raise ValueError(
             f"{path} holds {len(loose)} images but no class folders. Put each class in its "
@@ -124,7 +123,7 @@ def _check_not_nested(path, names):
         inner = path / names[0]
         entries = list(os.scandir(inner))
         subfolders = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
-        if len(subfolders) > 1 and not any(_is_image_name(e.name) for e in entries):
+        if len(subfolders) > 1 and not any(is_image_name(e.name) for e in entries):
             raise ValueError(
                 f"{path} has a single folder, {names[0]}/, whose images are in its sub-folders "
                 f"{subfolders}: the class folders are nested one level too deep. Pass {inner} "
@@ -143,12 +142,9 @@ def _walk_images(top):
                              "link loop. Remove or fix that link.")
         seen.add((info.st_dev, info.st_ino))
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        found += [os.path.join(folder, name) for name in sorted(names) if _is_image_name(name)]
+        found += [os.path.join(folder, name) for name in sorted(names) if is_image_name(name)]
     return found
 
-
-def _is_image_name(name):
-    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
 def _check_no_empty_class(path, class_names, labels):
@@ -239,7 +235,7 @@ class Batches:
         return len(self.class_names)
 
     @property
-    def samples(self):
+    def num_images(self):
         return len(self.filenames)
 
     @property
@@ -252,14 +248,14 @@ class Batches:
         return {name: index for index, name in enumerate(self.class_names)}
 
     def __len__(self):
-        return -(-self.samples // self.batch_size)  # ceiling division
+        return -(-self.num_images // self.batch_size)  # ceiling division
 
     def __iter__(self):
         """One pass over the data as NumPy arrays."""
         return self.dataset.as_numpy_iterator()
 
     def __repr__(self):
-        return (f"Batches({self.samples} images, {self.num_classes} classes, "
+        return (f"Batches({self.num_images} images, {self.num_classes} classes, "
                 f"batch_size={self.batch_size}, shuffle={self.shuffle}, path='{self.path}')")
 
 
@@ -282,7 +278,7 @@ def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
     if class_mode == "binary" and len(folder.class_names) != 2:
         raise ValueError(f"class_mode='binary' needs 2 classes; {path} has {folder.class_names}")
     print(f"Found {len(folder.filenames)} images in {len(folder.class_names)} classes "
-          f"under {folder.path}" + (" (generated sample data)" if is_generated(path) else ""))
+          f"under {folder.path}" + (" (generated data)" if is_generated(path) else ""))
     dataset = _image_dataset(folder, batch_size, shuffle, tuple(target_size), class_mode, seed)
     return Batches(folder, dataset, batch_size, class_mode, shuffle)
 
@@ -381,7 +377,7 @@ def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=T
                           target_size=target_size, class_mode=None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with ArrayWriter(dest, overwrite=overwrite) as writer:
-        for images in _progress(batches, f"writing {dest.name}", "batch", len(batches), batches.samples):
+        for images in progress(batches, f"writing {dest.name}", "batch", len(batches), batches.num_images):
             writer.append(np.round(images).astype(np.uint8))
     return bcolz.open(str(dest), mode="r")
 
@@ -401,9 +397,3 @@ def get_classes(path):
             "train_filenames": train.filenames, "valid_filenames": valid.filenames,
             "test_filenames": test.filenames if test else []}
 
-
-def _progress(items, description, unit, total, n_images):
-    """A progress bar, shown only for jobs big enough to wait for."""
-    from tqdm import tqdm
-
-    return tqdm(items, desc=description, unit=unit, total=total, disable=n_images < PROGRESS_FROM)

@@ -20,8 +20,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from utils._common import atomic_path, is_offline_error, progress
 from utils.config import data_root
 from utils.prepare import MANIFEST_NAME
+from utils.provenance import is_generated
 
 COMPETITIONS = {
     "dogscats": "dogs-vs-cats-redux-kernels-edition",
@@ -38,9 +40,9 @@ No Kaggle credentials found. Give them in one of these ways:
   * ~/.kaggle/kaggle.json                 from https://www.kaggle.com/settings -> API ->
                                           "Create New Token"; then: chmod 600 ~/.kaggle/kaggle.json
   * KAGGLE_USERNAME and KAGGLE_KEY        environment variables (or KAGGLE_API_TOKEN)
-Without an account the course runs on generated sample data: make data"""
+Without an account the course runs on generated data: make data"""
 DONE_MARKER = ".kaggle-download-complete"  # written once everything is unpacked
-OFFLINE_HELP = ("Without network access the course still runs on generated sample data: "
+OFFLINE_HELP = ("Without network access the course still runs on generated data: "
                 "`make data` (or `python -m tools.make_sample_data`).")
 
 
@@ -112,11 +114,9 @@ def is_downloaded(name, dest):
 
 
 def _refuse_generated(dest):
-    from utils.samples import is_generated
-
     if is_generated(dest):
         raise KaggleDownloadError(
-            f"{dest} holds generated sample data. Move or delete that folder first, "
+            f"{dest} holds generated data. Move or delete that folder first, "
             "so real and generated images never mix, then download again.")
 
 
@@ -143,19 +143,10 @@ def _explain(error, slug):
             "mistyped. Create a new token, or sign in again.\n" + CREDENTIALS_HELP)
     if status == 404:
         return KaggleDownloadError(f"Kaggle has no competition {slug!r} (HTTP 404).")
-    if _is_network_error(error):
+    if is_offline_error(error):
         return KaggleDownloadError(f"Could not reach kaggle.com ({type(error).__name__}). "
                                    + OFFLINE_HELP)
     return KaggleDownloadError(f"Downloading {slug} failed: {type(error).__name__}: {error}")
-
-
-def _is_network_error(error):
-    try:
-        import requests
-        network_errors = (requests.ConnectionError, requests.Timeout)
-    except ImportError:
-        network_errors = ()
-    return isinstance(error, (ConnectionError, TimeoutError, *network_errors))
 
 
 # ---------------------------------------------------------------- credentials
@@ -274,7 +265,7 @@ def extract_zip(archive, dest, rules=None):
         with zipfile.ZipFile(archive) as zipped:
             members = zipped.infolist()
             targets = [_safe_target(dest, member.filename, archive) for member in members]
-            for member, target in _progress(list(zip(members, targets)), archive.name):
+            for member, target in progress(list(zip(members, targets)), f"unzip {archive.name}"):
                 _extract_member(zipped, member, target)
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise KaggleDownloadError(
@@ -320,10 +311,8 @@ def _extract_member(zipped, member, target):
     if target.is_file() and target.stat().st_size == member.file_size:
         return  # unpacked by an earlier run
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    with zipped.open(member) as source, open(partial, "wb") as out:
+    with atomic_path(target) as partial, zipped.open(member) as source, open(partial, "wb") as out:
         shutil.copyfileobj(source, out, 1 << 20)
-    os.replace(partial, target)
 
 
 def _lift_out_of_imgs(dest):
@@ -332,9 +321,3 @@ def _lift_out_of_imgs(dest):
         nested = Path(dest) / "imgs" / split
         if nested.is_dir() and not (Path(dest) / split).exists():
             nested.rename(Path(dest) / split)
-
-
-def _progress(items, description):
-    from tqdm import tqdm
-
-    return tqdm(items, desc=f"unzip {description}", unit="file", disable=len(items) < 1000)

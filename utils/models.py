@@ -378,7 +378,7 @@ class Vgg16:
         steps = max(1, -(-max_images // batches.batch_size))
         images = batches.dataset.take(steps).map(_images_of)
         print(f"measuring feature mean/std for the head on up to "
-              f"{min(max_images, batches.samples)} training images")
+              f"{min(max_images, batches.num_images)} training images")
         with _quiet_retracing():
             features = self.feature_extractor().predict(images, verbose=0)
         self.standardize_head(features)
@@ -516,9 +516,9 @@ class Vgg16:
 
     def _load_cached(self, cache, labels_cache, batches):
         features, labels = load_array(cache), load_array(labels_cache)
-        if len(features) != batches.samples:
+        if len(features) != batches.num_images:
             raise ValueError(f"{cache} holds {len(features)} rows but the batches have "
-                             f"{batches.samples} images: it is stale, pass overwrite=True")
+                             f"{batches.num_images} images: it is stale, pass overwrite=True")
         print(f"loaded cached features {cache} {features.shape}")
         return features, labels
 

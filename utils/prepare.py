@@ -24,43 +24,60 @@ from pathlib import Path
 
 import numpy as np
 
+from utils._common import DOGSCATS_CLASSES, STATEFARM_CLASSES, atomic_path, is_image_name, progress
+
 MANIFEST_NAME = ".prepare-manifest.json"
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-DOGSCATS_CLASSES = ("cats", "dogs")
-STATEFARM_CLASSES = tuple(f"c{i}" for i in range(10))
 SPLITS = ("train", "valid", "test", "sample/train", "sample/valid", "sample/test")
 DriverImage = namedtuple("DriverImage", "subject classname img")
 
 
 # ---------------------------------------------------------------- entry points
 
-def prepare_dogscats(root, n_valid=2000, n_sample_train=200, n_sample_valid=50,
-                     n_sample_test=50, seed=42):
+DOGSCATS_DEFAULTS = {"n_valid": 2000, "n_sample_train": 200, "n_sample_valid": 50,
+                     "n_sample_test": 50, "seed": 42}
+STATEFARM_DEFAULTS = {"valid_drivers": 3, "n_sample_train": 1500, "n_sample_valid": 1000,
+                      "n_sample_test": 100, "seed": 42}
+
+
+def prepare_dogscats(root, n_valid=None, n_sample_train=None, n_sample_valid=None,
+                     n_sample_test=None, seed=None):
     """Split Kaggle's Dogs vs Cats download at `root` (train/cat.N.jpg ...).
 
     `n_valid` random training images (chosen by `seed`) move to valid/;
     the class comes from the file name. Returns counts per split and class.
+    A setting left out keeps the value `root` was prepared with, else the
+    default in DOGSCATS_DEFAULTS (2,000 validation images, as in 2017).
     """
-    settings = {"dataset": "dogscats", "n_valid": n_valid, "n_sample_train": n_sample_train,
-                "n_sample_valid": n_sample_valid, "n_sample_test": n_sample_test, "seed": seed}
+    asked = {"n_valid": n_valid, "n_sample_train": n_sample_train,
+             "n_sample_valid": n_sample_valid, "n_sample_test": n_sample_test, "seed": seed}
+    settings = _settings(root, "dogscats", DOGSCATS_DEFAULTS, asked)
     return _prepare(Path(root), settings, _plan_dogscats)
 
 
-def prepare_statefarm(root, valid_drivers=3, n_sample_train=1500, n_sample_valid=1000,
-                      n_sample_test=100, seed=42):
+def prepare_statefarm(root, valid_drivers=None, n_sample_train=None, n_sample_valid=None,
+                      n_sample_test=None, seed=None):
     """Split Kaggle's State Farm download at `root` (train/c0..c9/, driver_imgs_list.csv).
 
     valid_drivers: how many drivers to hold out (picked by `seed`), or a list
     of driver ids such as ["p002", "p081"]. Every image of those drivers moves
     to valid/, so no driver appears in both train and valid. The sample keeps
-    that property. Returns counts per split and class.
+    that property. Returns counts per split and class. A setting left out
+    keeps the value `root` was prepared with, else STATEFARM_DEFAULTS's.
     """
-    if not isinstance(valid_drivers, int):
+    if valid_drivers is not None and not isinstance(valid_drivers, int):
         valid_drivers = sorted(valid_drivers)
-    settings = {"dataset": "statefarm", "valid_drivers": valid_drivers,
-                "n_sample_train": n_sample_train, "n_sample_valid": n_sample_valid,
-                "n_sample_test": n_sample_test, "seed": seed}
+    asked = {"valid_drivers": valid_drivers, "n_sample_train": n_sample_train,
+             "n_sample_valid": n_sample_valid, "n_sample_test": n_sample_test, "seed": seed}
+    settings = _settings(root, "statefarm", STATEFARM_DEFAULTS, asked)
     return _prepare(Path(root), settings, _plan_statefarm)
+
+
+def _settings(root, dataset, defaults, asked):
+    """What was asked, else what `root` was prepared with, else the defaults."""
+    recorded = prepared_settings(root) or {}
+    chosen = {key: recorded.get(key, default) for key, default in defaults.items()}
+    chosen.update({key: value for key, value in asked.items() if value is not None})
+    return {"dataset": dataset, **chosen}
 
 
 def count_images(root):
@@ -267,9 +284,9 @@ def _prepare(root, settings, make_plan):
 
 
 def _carry_out(root, manifest):
-    for source, target in _progress(manifest["moves"], f"{root.name}: moving"):
+    for source, target in progress(manifest["moves"], f"{root.name}: moving"):
         _move_file(root / source, root / target)
-    for source, target in _progress(manifest["copies"], f"{root.name}: sample copies"):
+    for source, target in progress(manifest["copies"], f"{root.name}: sample copies"):
         _copy_file(root / source, root / target)
 
 
@@ -292,16 +309,15 @@ def _copy_file(source, target):
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.copy2(source, partial)
-    os.replace(partial, target)
+    with atomic_path(target) as partial:
+        shutil.copy2(source, partial)
 
 
 def _check_raw_layout(root):
     if not (root / "train").is_dir():
         raise FileNotFoundError(
             f"{root / 'train'} not found. Download the competition first "
-            "(utils.download) or make the generated sample data (make data).")
+            "(utils.download) or make the generated data (make data).")
 
 
 def _looks_prepared(root):
@@ -332,8 +348,9 @@ def _check_same_settings(root, recorded, asked):
         details = ", ".join(f"{key}: was {old!r}, now {new!r}" for key, (old, new) in changed.items())
         raise ValueError(
             f"{root} was already split with other settings ({details}). Re-splitting would mix "
-            f"two splits, so nothing was changed. Call again with the recorded settings "
-            f"(see {root / MANIFEST_NAME}), or start again from a fresh download.")
+            f"two splits, so nothing was changed. Leave those settings out (the recorded "
+            f"ones are the default), "
+            f"see {root / MANIFEST_NAME}, or start again from a fresh download.")
 
 
 def _read_manifest(root):
@@ -343,22 +360,16 @@ def _read_manifest(root):
 
 def _write_manifest(root, manifest):
     """Write atomically and to disk, so a crash leaves the old or the new manifest."""
-    partial = root / f"{MANIFEST_NAME}.partial"
-    with open(partial, "w") as handle:
+    with atomic_path(root / MANIFEST_NAME) as partial, open(partial, "w") as handle:
         json.dump(manifest, handle, indent=1)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(partial, root / MANIFEST_NAME)
 
 
 # ---------------------------------------------------------------- small helpers
 
-def _is_image(name):
-    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
-
-
 def _images_in(folder):
-    return sorted(entry.name for entry in os.scandir(folder) if entry.is_file() and _is_image(entry.name))
+    return sorted(entry.name for entry in os.scandir(folder) if entry.is_file() and is_image_name(entry.name))
 
 
 def _loose_images(folder):
@@ -368,10 +379,4 @@ def _loose_images(folder):
 
 def _class_folders(folder):
     return sorted(entry for entry in Path(folder).iterdir() if entry.is_dir())
-
-
-def _progress(items, description):
-    from tqdm import tqdm
-
-    return tqdm(items, desc=description, unit="file", disable=len(items) < 1000)
 

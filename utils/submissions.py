@@ -1,6 +1,6 @@
 """Kaggle submissions: clip probabilities, write a checked CSV, submit it.
 
-    dog = clip_binary(probabilities[:, 1], 0.05)          # log loss punishes overconfidence
+    dog = utils.clip_binary(probabilities[:, 1], 0.05)    # see utils.scoring
     path = write_dogscats_submission("build/submission.csv", dog, filenames,
                                      data_root() / "dogscats" / "sample_submission.csv")
     submit_to_kaggle(path, "dogscats", "vgg16 fine-tuned, clipped at 0.05")
@@ -18,45 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+from utils._common import STATEFARM_CLASSES
+
 DOGSCATS_HEADER = ("id", "label")
 ROW_SUM_TOLERANCE = 1e-3  # values are written with 6 significant digits
-STATEFARM_CLASSES = tuple(f"c{i}" for i in range(10))
 STATEFARM_HEADER = ("img",) + STATEFARM_CLASSES
 
 
 class SubmissionError(ValueError):
     """The submission does not match what the competition expects."""
-
-
-# ---------------------------------------------------------------- clipping
-
-def clip_binary(probabilities, low=0.05, high=None):
-    """Clip probabilities of one class into [low, high] (high defaults to 1 - low).
-
-    Log loss charges -log(p) for the true class, so one confident mistake
-    (p=0.001 -> 6.9) costs more than many small ones; clipping caps that.
-    """
-    high = 1 - low if high is None else high
-    if not 0 <= low < high <= 1:
-        raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
-    return np.clip(np.asarray(probabilities, dtype="float64"), low, high)
-
-
-def clip_multiclass(probabilities, high=0.95):
-    """Clip each row to [low, high] with low = (1 - high) / (classes - 1), then renormalize.
-
-    Rows keep summing to 1, and a row as sure as (1, 0, ...) becomes exactly
-    (high, low, ...). With 2 classes this equals clip_binary(p, 1 - high).
-    """
-    probabilities = np.asarray(probabilities, dtype="float64")
-    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
-        raise ValueError(f"expected (images, classes) probabilities, got {probabilities.shape}")
-    classes = probabilities.shape[1]
-    low = (1 - high) / (classes - 1)
-    if not 0 <= low < high <= 1:
-        raise ValueError(f"high={high} is not a usable clip level for {classes} classes")
-    clipped = np.clip(probabilities, low, high)
-    return clipped / clipped.sum(axis=1, keepdims=True)
 
 
 # ---------------------------------------------------------------- rows
@@ -101,7 +71,7 @@ def read_sample_submission(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no sample submission here; it comes with the "
-                                "competition's data (or the generated sample data)")
+                                "competition's data (or the generated data)")
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = tuple(next(reader))

@@ -1,79 +1,12 @@
-"""Numbers about models: per-class accuracy, convolution arithmetic, and
-logging training metrics for TensorBoard (and reading them back).
+"""Logging a run for TensorBoard, and reading the logged scalars back (07).
 
-Convolution arithmetic, for one spatial axis of a layer with input size W,
-kernel (filter) size F, padding P and stride S:
-
-    output size = floor((W + 2P - F) / S) + 1
-    parameters  = (F_h * F_w * C_in + 1) * C_out      (the +1 is the bias)
-
-Keras's padding="valid" means P = 0; padding="same" pads so that the output
-is ceil(W / S) whatever F is. Pooling layers follow the same size formula and
-have no parameters.
+TensorFlow 2.21 no longer installs the tensorboard package; these work with it
+or without it, so a notebook can plot the same curves TensorBoard would show.
 """
 import functools
 import importlib.util
-import math
 from pathlib import Path
 
-import numpy as np
-
-
-# ------------------------------------------------------------ accuracy
-
-def per_class_accuracy(y_true, y_pred, num_classes=None):
-    """Accuracy within each true class: an array indexed by class.
-
-    `y_pred` may be integer labels or a 2-D array of scores (argmax is taken).
-    A class with no examples in `y_true` gets NaN.
-    """
-    y_true = np.asarray(y_true).ravel().astype(np.int64)
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    y_pred = y_pred.ravel().astype(np.int64)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"{len(y_true)} true labels for {len(y_pred)} predictions")
-    if num_classes is None:
-        num_classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1)
-    totals = np.bincount(y_true, minlength=num_classes).astype(np.float64)
-    hits = np.bincount(y_true[y_true == y_pred], minlength=num_classes)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, hits / totals, np.nan)
-
-
-# ------------------------------------------------- convolution arithmetic
-
-def conv_output_size(size, kernel_size, stride=1, padding=0):
-    """Output length along one axis of a convolution or pooling layer.
-
-    padding: an int P (zeros added on each side), or Keras's "valid" / "same".
-    """
-    if size <= 0 or kernel_size <= 0 or stride <= 0:
-        raise ValueError("size, kernel_size and stride must be positive")
-    if padding == "same":
-        return math.ceil(size / stride)
-    if padding == "valid":
-        padding = 0
-    if not isinstance(padding, int) or padding < 0:
-        raise ValueError(f"padding must be 'valid', 'same' or an int >= 0, not {padding!r}")
-    if size + 2 * padding < kernel_size:
-        raise ValueError(f"a {kernel_size}-wide kernel does not fit in {size} + 2*{padding}")
-    return (size + 2 * padding - kernel_size) // stride + 1
-
-
-def conv_params(kernel_size, in_channels, filters, use_bias=True):
-    """Trainable parameters of a 2-D convolution: (F_h * F_w * C_in + bias) * filters."""
-    height, width = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    return (height * width * in_channels + int(use_bias)) * filters
-
-
-def dense_params(in_features, units, use_bias=True):
-    """Parameters of a fully connected layer: (inputs + bias) * units."""
-    return (in_features + int(use_bias)) * units
-
-
-# ---------------------------------------------------------- TensorBoard
 
 def tensorboard_callback(log_dir):
     """A Keras callback that logs loss and metrics per epoch under `log_dir`.

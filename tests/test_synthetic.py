@@ -1,4 +1,4 @@
-"""utils.samples and tools.make_sample_data: generated stand-ins for the Kaggle data."""
+"""utils.synthetic, utils.provenance and tools.make_sample_data: generated stand-ins for the Kaggle data."""
 import csv
 import hashlib
 from pathlib import Path
@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from tools import make_sample_data
-from utils import samples
-from utils.samples import (MARKER_NAME, describe_data, generate_dogscats, generate_statefarm,
-                           is_generated)
+from utils import provenance, synthetic
+from utils.provenance import MARKER_NAME, describe_data, is_generated
+from utils.synthetic import generate_dogscats, generate_statefarm
 
 
 def checksums(root):
@@ -102,7 +102,7 @@ def test_generation_is_deterministic_and_seeded(tmp_path):
 
 def test_rerun_changes_nothing_and_an_interrupted_run_is_finished(tmp_path, monkeypatch):
     reference = checksums(generate_statefarm(tmp_path / "ref", n_drivers=6, images_per_class=6, n_test=3))
-    real_write, written = samples._write_jpeg, []
+    real_write, written = synthetic._write_jpeg, []
 
     def failing_write(path, make_pixels):
         if len(written) == 25:
@@ -110,12 +110,12 @@ def test_rerun_changes_nothing_and_an_interrupted_run_is_finished(tmp_path, monk
         written.append(path)
         real_write(path, make_pixels)
 
-    monkeypatch.setattr(samples, "_write_jpeg", failing_write)
+    monkeypatch.setattr(synthetic, "_write_jpeg", failing_write)
     root = tmp_path / "sf"
     with pytest.raises(KeyboardInterrupt):
         generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)
-    assert is_generated(root) and not samples.read_marker(root)["complete"]
-    monkeypatch.setattr(samples, "_write_jpeg", real_write)
+    assert is_generated(root) and not provenance.read_marker(root)["complete"]
+    monkeypatch.setattr(synthetic, "_write_jpeg", real_write)
     generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)
     assert checksums(root) == reference
     generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)
@@ -125,7 +125,7 @@ def test_rerun_changes_nothing_and_an_interrupted_run_is_finished(tmp_path, monk
 def test_marker_flags_the_root_and_everything_under_it(dogscats, tmp_path):
     assert (dogscats / MARKER_NAME).is_file()
     assert is_generated(dogscats) and is_generated(dogscats / "train" / "cat.0.jpg")
-    assert "generated sample data" in describe_data(dogscats / "train")
+    assert "generated data" in describe_data(dogscats / "train")
     real = tmp_path / "real" / "train"
     real.mkdir(parents=True)
     assert not is_generated(real)

@@ -1,0 +1,121 @@
+"""Scoring predictions as Kaggle and lesson 2 do: log loss, clipping, per-class accuracy.
+
+    log_loss(probabilities, labels)                 # what Kaggle ranks Dogs vs Cats by
+    rows = clip_log_loss_table(probabilities, labels)
+    level = best_clip_level(rows)                   # chosen on validation data, never guessed
+    submitted = clip_multiclass(test_probabilities, level)
+
+`probabilities` are a model's outputs, one row per image (or, for two classes,
+one probability of class 1 per image), in the same order as `labels`.
+"""
+import numpy as np
+
+from utils._common import caveat
+
+# Clip levels tried by the notebooks, as the largest allowed probability.
+CLIP_LEVELS = (None, 0.95, 0.975, 0.98)
+
+
+def clip_binary(probabilities, low=0.05, high=None):
+    """Clip probabilities of one class into [low, high] (high defaults to 1 - low).
+
+    Log loss charges -log(p) for the true class, so one confident mistake
+    (p=0.001 -> 6.9) costs more than many small ones; clipping caps that.
+    """
+    high = 1 - low if high is None else high
+    if not 0 <= low < high <= 1:
+        raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
+    return np.clip(np.asarray(probabilities, dtype="float64"), low, high)
+
+
+def clip_multiclass(probabilities, high=0.95):
+    """Clip each row to [low, high] with low = (1 - high) / (classes - 1), then renormalize.
+
+    Rows keep summing to 1, and a row as sure as (1, 0, ...) becomes exactly
+    (high, low, ...). With 2 classes this equals clip_binary(p, 1 - high).
+    """
+    probabilities = np.asarray(probabilities, dtype="float64")
+    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
+        raise ValueError(f"expected (images, classes) probabilities, got {probabilities.shape}")
+    classes = probabilities.shape[1]
+    low = (1 - high) / (classes - 1)
+    if not 0 <= low < high <= 1:
+        raise ValueError(f"high={high} is not a usable clip level for {classes} classes")
+    clipped = np.clip(probabilities, low, high)
+    return clipped / clipped.sum(axis=1, keepdims=True)
+
+
+def log_loss(probabilities, labels, eps=1e-15):
+    """Kaggle's log loss: mean of -log(probability given to the true class).
+
+    Rows are renormalized to sum to 1 and probabilities bounded to
+    [eps, 1 - eps], as Kaggle does before scoring.
+    """
+    probabilities = as_matrix(probabilities)
+    probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
+    labels = np.asarray(labels, dtype="int64")
+    chosen = probabilities[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
+
+
+def as_matrix(probabilities):
+    """(n,) probabilities of class 1 -> (n, 2); (n, classes) unchanged."""
+    probabilities = np.asarray(probabilities, dtype="float64")
+    if probabilities.ndim == 1:
+        return np.stack([1 - probabilities, probabilities], axis=1)
+    return probabilities
+
+
+def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=False):
+    """Validation log loss with no clipping and at each clip level; prints and returns rows.
+
+    A level `high` keeps probabilities in [low, high]: for two classes
+    low = 1 - high (0.05/0.95, 0.025/0.975, 0.02/0.98); for more classes
+    clip_multiclass uses low = (1 - high) / (classes - 1) and keeps rows summing to 1.
+    """
+    matrix = as_matrix(probabilities)
+    classes = matrix.shape[1]
+    rows = []
+    for high in levels:
+        if high is None:
+            clipped, low = matrix, None
+        else:
+            clipped = clip_multiclass(matrix, high)
+            low = (1 - high) / (classes - 1)
+        rows.append({"clip": "none" if high is None else f"{low:.4g}/{high:g}",
+                     "low": low, "high": high, "log_loss": log_loss(clipped, labels)})
+    print(f"{'clip (low/high)':<18}validation log loss{caveat(untrained=untrained)}")
+    for row in rows:
+        print(f"{row['clip']:<18}{row['log_loss']:.4f}")
+    return rows
+
+def best_clip_level(rows):
+    """The clip level (None: no clipping) with the lowest validation log loss in `rows`.
+
+    rows: what clip_log_loss_table returned. Ties go to the gentler clipping,
+    so a level is only chosen when it really lowered the loss.
+    """
+    best = min(rows, key=lambda row: (round(row["log_loss"], 6), row["high"] is not None,
+                                      -(row["high"] or 0)))
+    return best["high"]
+
+
+def per_class_accuracy(y_true, y_pred, num_classes=None):
+    """Accuracy within each true class: an array indexed by class.
+
+    `y_pred` may be integer labels or a 2-D array of scores (argmax is taken).
+    A class with no examples in `y_true` gets NaN.
+    """
+    y_true = np.asarray(y_true).ravel().astype(np.int64)
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim == 2:
+        y_pred = y_pred.argmax(axis=1)
+    y_pred = y_pred.ravel().astype(np.int64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{len(y_true)} true labels for {len(y_pred)} predictions")
+    if num_classes is None:
+        num_classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1)
+    totals = np.bincount(y_true, minlength=num_classes).astype(np.float64)
+    hits = np.bincount(y_true[y_true == y_pred], minlength=num_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, hits / totals, np.nan)
