@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from utils.analysis import five_views, image_title, show_confusion_matrix, show_five_views
-from utils.scoring import best_clip_level, clip_log_loss_table, log_loss
+from utils.scoring import clip_log_loss_table, log_loss
 
 CATS_DOGS = ["cats", "dogs"]
 

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from utils import features as features_module
 from utils import imagenet, models
 from utils.arrays import is_array_dir
 from utils.imagenet import decode_imagenet, imagenet_class_names, imagenet_wordnet_ids
@@ -55,7 +56,7 @@ class ArrayBatches:
         self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(batch_size)
 
     @property
-    def samples(self):
+    def num_images(self):
         return len(self.filenames)
 
     @property
@@ -306,7 +307,7 @@ def test_cached_head_equals_the_reassembled_full_model(data, tmp_path, monkeypat
     np.testing.assert_allclose(full_model, from_cache, atol=1e-5)
 
     # A second run reads the cache instead of running the network again.
-    monkeypatch.setattr(vgg, "feature_extractor", pytest.fail)
+    monkeypatch.setattr(features_module, "feature_batches", pytest.fail)
     again, again_labels = vgg.compute_features(train, cache=cache)
     np.testing.assert_array_equal(again, features)
     np.testing.assert_array_equal(again_labels, labels)

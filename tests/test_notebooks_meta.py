@@ -1,6 +1,5 @@
 """Committed notebooks stay clean, consistent and generated where they should be."""
 import ast
-import json
 import re
 import subprocess
 import sys

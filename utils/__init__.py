@@ -6,6 +6,7 @@ does not import TensorFlow until a function that needs it is used.
 Read any function with `utils.save_array??` in Jupyter.
 """
 import importlib
+from typing import TYPE_CHECKING
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -50,6 +51,9 @@ _EXPORTS = {
     "imagenet_class_names": "imagenet", "decode_imagenet": "imagenet",
     # models: VGG16 with the lesson's verbs
     "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
+    "pretrained_or_untrained": "models", "trainable_parameter_count": "models",
+    # features: cached features, checkpoints, the best epoch
+    "compute_features": "features", "best_epoch": "features",
     # analysis: looking at results
     "five_views": "analysis", "show_five_views": "analysis",
     "show_confusion_matrix": "analysis",
@@ -58,6 +62,34 @@ _EXPORTS = {
     "write_submission": "submissions", "submit_to_kaggle": "submissions",
     "show_download_link": "submissions", "SubmissionError": "submissions",
 }
+
+if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
+    from utils.config import (build_root, data_root, headline, is_quick, pick, profile, repo_root,
+                              seed_everything)
+    from utils.arrays import ArrayWriter, load_array, onehot, save_array
+    from utils.plotting import (animate_line_fit, plot_confusion_matrix, plot_digit_values,
+                                plot_history, plot_per_class_accuracy, plot_predictions_grid,
+                                plot_top_k, plots)
+    from utils.provenance import describe_data, is_generated
+    from utils.kaggle import COMPETITIONS, KaggleCredentialsError, KaggleDownloadError, download
+    from utils.prepare import (count_images, locate, prepare_dogscats, prepare_statefarm,
+                               prepared_settings, read_driver_list, split_at_random,
+                               split_by_driver, summarize)
+    from utils.synthetic import generate_dogscats, generate_statefarm
+    from utils.data import get_batches, get_classes, get_data, list_images
+    from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
+    from utils.scoring import (best_clip_level, clip_binary, clip_log_loss_table, clip_multiclass,
+                               log_loss, per_class_accuracy)
+    from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
+    from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
+    from utils.imagenet import decode_imagenet, imagenet_class_names
+    from utils.models import (ImageNetWeightsUnavailable, Vgg16, build_vgg16,
+                              pretrained_or_untrained, trainable_parameter_count)
+    from utils.features import best_epoch, compute_features
+    from utils.analysis import five_views, show_confusion_matrix, show_five_views
+    from utils.submissions import (SubmissionError, show_download_link, submit_to_kaggle,
+                                   write_dogscats_submission, write_statefarm_submission,
+                                   write_submission)
 
 __all__ = sorted(_EXPORTS)
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from utils._common import is_offline_error
+
 MNIST_CLASSES = [str(d) for d in range(10)]
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck"]
@@ -82,7 +84,9 @@ def load_mnist(valid_size=5000, test_size=0.2, max_train=None, seed=42, download
             import keras
 
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-        except Exception as error:  # Keras raises a bare Exception("URL fetch failure ...")
+        except Exception as error:
+            if not is_offline_error(error):
+                raise
             reason = _short(error)
         else:
             return _from_official("mnist", x_train, y_train, x_test, y_test, MNIST_CLASSES,
@@ -117,6 +121,8 @@ def load_cifar10(valid_size=5000, test_size=0.2, max_train=None, seed=42, downlo
 
             (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
         except Exception as error:
+            if not is_offline_error(error):
+                raise
             reason = _short(error)
         else:
             return _from_official("cifar10", x_train, y_train.ravel(), x_test, y_test.ravel(),

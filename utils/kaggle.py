@@ -306,7 +306,8 @@ def _extract_member(zipped, member, target):
         target.mkdir(parents=True, exist_ok=True)
         return
     if stat.S_ISLNK(member.external_attr >> 16):
-        warnings.warn(f"skipped the symbolic link {member.filename!r} in {zipped.filename}")
+        warnings.warn(f"skipped the symbolic link {member.filename!r} in {zipped.filename}",
+                      stacklevel=2)
         return
     if target.is_file() and target.stat().st_size == member.file_size:
         return  # unpacked by an earlier run

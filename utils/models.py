@@ -8,25 +8,28 @@ The model is `keras.applications.VGG16` with one layer in front of it that
 turns 0-255 RGB images into what VGG16 was trained on, so every path
 (training, prediction, cached features) sees the same input. Fine-tuning
 builds a new functional model from the `fc2` layer's output (Keras 3 models
-have no `pop()`); the fast path runs the frozen part once (`compute_features`)
+have no `pop()`); the fast path (utils.features) runs the frozen part once
 and trains only the small head on the saved outputs (`fit_head`).
+
+Words used throughout: the *head* is the new layers finetune() adds; the
+*trained part* is every layer from `trained_from` to the output - the head
+alone until set_trainable() unfreezes more.
 """
 import contextlib
-import logging
 import os
-import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from utils.arrays import ArrayWriter, is_array_dir, load_array, save_array
+from utils import features as cached
+from utils._common import UNTRAINED, caveat, is_offline_error
+from utils.data import get_batches
 from utils.imagenet import imagenet_class_names
 
 # ImageNet channel means in BGR order: what VGG16's original Caffe weights expect.
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 IMAGENET_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
-UNTRAINED = "untrained weights"
 # Learning rates for training layers below the head. Keras's transfer-learning
 # guide fine-tunes pretrained layers with Adam at 1e-5: big steps wreck what
 # those layers know (a Keras 2 port of lesson 2 collapsed to 0.50 accuracy).
@@ -82,27 +85,12 @@ class Standardize(keras.layers.Layer):
 
     def set_statistics(self, features):
         """Measure mean and std on `features` (rows are samples)."""
-        mean, variance = _column_mean_and_variance(features)
+        mean, variance = cached.column_mean_and_variance(features)
         # A floor like BatchNormalization's epsilon: features that hardly vary
         # in training (dead ReLU units) are not blown up into noise.
         std = np.sqrt(variance + 1e-3 * variance.mean() + 1e-12)
         self.mean.assign(mean.astype("float32"))
         self.std.assign(std.astype("float32"))
-
-
-def _column_mean_and_variance(features, rows_per_chunk=1024):
-    """Per-column mean and variance, a chunk at a time (cached features can be GBs)."""
-    count, total, total_sq = 0, 0.0, 0.0
-    for start in range(0, len(features), rows_per_chunk):
-        chunk = np.asarray(features[start:start + rows_per_chunk], dtype="float64")
-        chunk = chunk.reshape(len(chunk), -1)
-        count += len(chunk)
-        total = total + chunk.sum(axis=0)
-        total_sq = total_sq + (chunk ** 2).sum(axis=0)
-    if count == 0:
-        raise ValueError("no features to measure mean and std on")
-    mean = total / count
-    return mean, np.maximum(total_sq / count - mean ** 2, 0.0)
 
 
 def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0):
@@ -161,7 +149,7 @@ def build_vgg16(weights="imagenet", input_shape=(224, 224, 3), dtype_policy=None
                                             input_tensor=preprocessed,
                                             input_shape=tuple(input_shape))
         except Exception as error:
-            if weights == "imagenet" and "URL fetch failure" in str(error):
+            if weights == "imagenet" and is_offline_error(error):
                 raise ImageNetWeightsUnavailable(imagenet_weights_help()) from error
             raise
 
@@ -194,17 +182,30 @@ def trainable_parameter_count(model):
     return int(sum(np.prod(v.shape) for v in model.trainable_weights))
 
 
+def pretrained_or_untrained(application, **kwargs):
+    """A keras.applications network with ImageNet weights, or untrained when offline.
+
+    application: e.g. keras.applications.ResNet50. Returns (model, pretrained).
+    Only a failed download falls back, and it says so; other errors are raised.
+    """
+    try:
+        return application(weights="imagenet", **kwargs), True
+    except Exception as error:
+        if not is_offline_error(error):
+            raise
+    print(f"NOTE: {application.__name__}'s ImageNet weights could not be downloaded (no network?).\n"
+          f"      Using {UNTRAINED.upper()}: the code runs, the predictions mean nothing.")
+    return application(weights=None, **kwargs), False
+
+
 # ---------------------------------------------------------------- the class
 
 class Vgg16:
-    """VGG16 with the lesson's verbs: predict, finetune, fit, test, compute_features, fit_head.
+    """VGG16 with the lesson's verbs: predict, finetune, fit, set_trainable, test.
 
     weights: 'imagenet' (default), None (untrained; works offline) or a weights file.
-    strategy: an optional tf.distribute strategy (MirroredStrategy for several
-        GPUs, MultiWorkerMirroredStrategy for a cluster); models are built and
-        compiled inside its scope.
-    dtype_policy: optional Keras policy, e.g. 'mixed_bfloat16' (faster on CPUs
-        with bfloat16 support; see bench/vgg_forward.py for its accuracy cost).
+    strategy: an optional tf.distribute strategy, in whose scope models are built.
+    dtype_policy: optional Keras policy such as 'mixed_bfloat16'.
     """
 
     def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None,
@@ -212,55 +213,35 @@ class Vgg16:
         self.untrained = weights is None
         self.input_shape = tuple(input_shape)
         self.strategy = strategy
-        self.class_names = imagenet_class_names()
-        self.lr = 0.001
-        self.optimizer_name = "adam"
-        self.epochs_done = 0
-        self._features_layer = None   # where the head sits, set by finetune
-        self._trained_from = None     # first layer of the part being trained
-        self._head_ready = False      # Standardize statistics measured?
-        self._tails, self._extractors = {}, {}   # sub-models, built when first needed
+        self.lr, self.optimizer_name = 0.001, "adam"
+        self._extractors = {}  # images -> a layer's output, reused (each would compile anew)
+        self._scope = strategy.scope if strategy else contextlib.nullcontext
         with self._scope():
-            self.model = build_vgg16(weights, self.input_shape, dtype_policy)
-        self.base = self.model  # the whole VGG16: every head is built on one of its layers
+            self.base = build_vgg16(weights, self.input_shape, dtype_policy)
+        self._start(self.base, imagenet_class_names(), features_layer=None)
 
-    # -- small helpers
-
-    def _scope(self):
-        return self.strategy.scope() if self.strategy else contextlib.nullcontext()
+    def _start(self, model, class_names, features_layer):
+        """Begin with a new model: its classes, where its head sits, a fresh epoch count."""
+        self.model, self.class_names = model, list(class_names)
+        self.features_layer = features_layer  # the head's input; None: ImageNet's own top
+        self.head_from = self.trained_from = None if features_layer is None else \
+            model.layers[layer_index(model, features_layer) + 1].name
+        self.head_ready = False  # Standardize statistics measured?
+        self.epochs_done = 0     # checkpoint names count from here
+        self._parts = {}         # first layer -> sub-model to the output
 
     @property
     def caveat(self):
         """Text appended to every printed result: flags an untrained network."""
-        return f"  [{UNTRAINED}]" if self.untrained else ""
-
-    def _layer_index(self, layer):
-        if isinstance(layer, int):
-            return layer
-        names = [l.name for l in self.model.layers]
-        if layer not in names:
-            raise ValueError(f"no layer named {layer!r}; layers are: {', '.join(names)}")
-        return names.index(layer)
-
-    def _require_head(self, what):
-        if self._features_layer is None:
-            raise RuntimeError(f"call finetune(batches) before {what}: the model still "
-                               "ends in ImageNet's 1000 classes")
-
-    # -- ImageNet-style prediction
+        return caveat(untrained=self.untrained)
 
     def predict(self, images, details=False):
-        """Class probabilities, best class index and best class name for each image.
-
-        images: array (n, height, width, 3) of RGB values in 0..255.
-        Returns (probabilities (n, classes), class_indices (n,), class_names (n,)).
-        details=True also prints one line per image.
-        """
+        """(probabilities, best class indices, best class names) for RGB 0..255 images;
+        details=True also prints one line per image."""
         images = np.asarray(images, dtype="float32")
-        if images.ndim == 3:
-            images = images[None]
-        with _quiet_retracing():
-            probabilities = self.model.predict(images, verbose=0)
+        with cached.quiet_retracing():
+            probabilities = self.model.predict(images[None] if images.ndim == 3 else images,
+                                               verbose=0)
         indices = probabilities.argmax(axis=1)
         names = [self.class_names[i] for i in indices]
         if details:
@@ -268,137 +249,69 @@ class Vgg16:
                 print(f"{name:<24} {p:.4f}{self.caveat}")
         return probabilities, indices, names
 
-    # -- fine-tuning
-
     def finetune(self, batches, features_layer="fc2", hidden_units=(), dropout=0.0,
                  lr=0.001, optimizer="adam"):
         """Replace the layers after `features_layer` with a new head for the batches' classes.
 
-        Everything up to `features_layer` is frozen; the head is
-        Standardize -> Dense(num_classes, softmax) (plus optional hidden Dense
-        layers). features_layer='fc2' is lesson 1; 'block5_pool' puts the head
-        on the conv features (State Farm); 'predictions' with
-        optimizer='rmsprop' is lesson 2's linear model on ImageNet's 1000
-        probabilities.
+        The rest is frozen. 'fc2' is lesson 1, 'block5_pool' (conv features) State
+        Farm, 'predictions' with optimizer='rmsprop' lesson 2's linear model.
         """
-        class_names = list(batches.class_names)
-        if len(class_names) < 2:
-            where = getattr(batches, "path", "the batches")
-            raise ValueError(f"fine-tuning needs at least 2 classes, but {where} has "
-                             f"{class_names}: put each class's images in its own sub-folder")
+        class_names = _class_names_of(batches)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZERS)}")
         features = self.base.get_layer(features_layer).output
         layers = head_layers(len(class_names), conv_features=len(features.shape) > 2,
                              hidden_units=hidden_units, dropout=dropout)
         with self._scope():
-            outputs = _apply(layers, features)
-            self.model = keras.Model(self.base.input, outputs, name="vgg16_finetuned")
-        for layer in self.model.layers:
-            layer.trainable = any(layer is h for h in layers)
-        self.class_names = class_names
-        self._features_layer = features_layer
-        self._trained_from = layers[0].name
-        self._head_ready = False
-        self._tails = {}  # feature extractors stay valid: they only use the base model
-        self.epochs_done = 0  # a new head starts its own epoch count (and checkpoint names)
+            model = keras.Model(self.base.input, _apply(layers, features), name="vgg16_finetuned")
+        self._start(model, class_names, features_layer)
         self.optimizer_name = optimizer
-        self.compile(lr)
+        self._train_from(self.head_from, lr)
         return self
-
-    def compile(self, lr=None):
-        """(Re)compile the model and the head with the current trainable layers."""
-        if lr is not None:
-            self.lr = lr
-        with self._scope():
-            for model in self._trainable_models():
-                optimizer = OPTIMIZERS[self.optimizer_name](learning_rate=self.lr)
-                model.compile(optimizer=optimizer, loss="categorical_crossentropy",
-                              metrics=["accuracy"])
-
-    def _trainable_models(self):
-        """The full model, and once there is a head, the head alone (for cached features)."""
-        return (self.model, self.head_model) if self._features_layer else (self.model,)
-
-    def set_learning_rate(self, lr):
-        """Change the learning rate of the compiled optimizers in place."""
-        self.lr = lr
-        for model in self._trainable_models():
-            if model.optimizer is not None:
-                model.optimizer.learning_rate = lr
 
     def set_trainable(self, from_layer, lr=None):
         """Train every layer from `from_layer` (a name or index) to the output.
 
-        Recompiles, because Keras only picks up a changed `trainable` at
-        compile time: the 2017 notebooks skipped this and kept training the
-        old set of layers. The learning rate becomes `lr`, by default
-        FINE_TUNE_LR (FINE_TUNE_LR_UNTRAINED for untrained weights).
-        Returns (and prints) the trainable parameter count.
+        Recompiles: Keras only picks up a changed `trainable` at compile time (the
+        2017 notebooks skipped this). Returns (and prints) the trainable parameter count.
         """
         self._require_head("set_trainable")
         if lr is None:
             lr = FINE_TUNE_LR_UNTRAINED if self.untrained else FINE_TUNE_LR
-        start = self._layer_index(from_layer)
-        for i, layer in enumerate(self.model.layers):
-            layer.trainable = i >= start
-        self._trained_from = self.model.layers[start].name
-        self.compile(lr)
+        self._train_from(self.model.layers[layer_index(self.model, from_layer)].name, lr)
         count = trainable_parameter_count(self.model)
-        print(f"training {count:,} parameters, layers {self._trained_from} to the output"
+        print(f"training {count:,} parameters, layers {self.trained_from} to the output"
               f" (lr {self.lr:g}){self.caveat}")
         return count
 
+    def _train_from(self, first_layer, lr):
+        """Freeze the layers below `first_layer`, unfreeze the rest, recompile."""
+        start = layer_index(self.model, first_layer)
+        for i, layer in enumerate(self.model.layers):
+            layer.trainable = i >= start
+        self.trained_from = first_layer
+        self.compile(lr)
+
+    def compile(self, lr=None):
+        """(Re)compile the model, and the head alone for cached features."""
+        self.lr = self.lr if lr is None else lr
+        models = (self.model,) if self.head_from is None else (self.model, self.head_model)
+        with self._scope():
+            for model in models:
+                model.compile(optimizer=OPTIMIZERS[self.optimizer_name](learning_rate=self.lr),
+                              loss="categorical_crossentropy", metrics=["accuracy"])
+
     def fit(self, batches, val_batches=None, epochs=1, lr=None, checkpoint_dir=None,
             verbose=None):
-        """Train the trainable part on image batches (the naive path: every epoch runs
-        the whole network). Saves `<checkpoint_dir>/<part>_epochNN.weights.h5` after
-        each epoch, holding only the trained layers. Returns the Keras History."""
+        """Train the trained part on image batches (each epoch runs the whole network),
+        saving it to `<checkpoint_dir>/<part>_epochNN.weights.h5` after each epoch."""
         self._require_head("fit")
         if lr is not None:
-            self.set_learning_rate(lr)
-        if not self._head_ready:
-            self._standardize_from_batches(batches)
-        return self._train(self.model, batches.dataset,
-                           validation_data=val_batches.dataset if val_batches else None,
-                           epochs=epochs, checkpoint_dir=checkpoint_dir, verbose=verbose)
-
-    def standardize_head(self, features):
-        """Set the head's Standardize layer from training features at the head's layer.
-
-        fit_head does this from its features; fit samples images for it. Call
-        it yourself to reuse features you already have.
-        """
-        self._require_head("standardize_head")
-        self.model.get_layer("head_standardize").set_statistics(features)
-        self._head_ready = True
-
-    def _standardize_from_batches(self, batches, max_images=1024):
-        """Measure the head's Standardize statistics on up to `max_images` training images."""
-        steps = max(1, -(-max_images // batches.batch_size))
-        images = batches.dataset.take(steps).map(_images_of)
-        print(f"measuring feature mean/std for the head on up to "
-              f"{min(max_images, batches.num_images)} training images")
-        with _quiet_retracing():
-            features = self.feature_extractor().predict(images, verbose=0)
-        self.standardize_head(features)
-
-    def _train(self, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_args):
-        """model.fit from the epoch we are at. verbose: None prints one line per
-        epoch (plus Keras's progress bar for real weights: it can't carry the
-        untrained-weights caveat), 0 prints nothing, 1 or 2 adds Keras's output."""
-        callbacks = [] if verbose == 0 else [EpochReport(self.caveat)]
-        if checkpoint_dir is not None:
-            callbacks.append(TrainedPartCheckpoint(self, checkpoint_dir))
-        if verbose is None:
-            verbose = 0 if self.untrained else 1
-        if not isinstance(data, np.ndarray):
-            fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
-        history = model.fit(data, initial_epoch=self.epochs_done,
-                            epochs=self.epochs_done + epochs, callbacks=callbacks,
-                            verbose=verbose, **fit_args)
-        self.epochs_done += epochs
-        return history
+            self.compile(lr)
+        if not self.head_ready:
+            _standardize_from_batches(self, batches)
+        return cached.train(self, self.model, batches.dataset, epochs, checkpoint_dir, verbose,
+                           validation_data=val_batches.dataset if val_batches else None)
 
     def evaluate(self, batches):
         """Loss and accuracy on labelled batches, printed with the caveat; returns a dict."""
@@ -406,30 +319,30 @@ class Vgg16:
         print(f"loss {loss:.4f}  accuracy {accuracy:.4f}{self.caveat}")
         return {"loss": float(loss), "accuracy": float(accuracy)}
 
-    # -- checkpoints of the trained part only
+    def test(self, path, batch_size=64):
+        """(probabilities, filenames), aligned, for every image under `path` (or batches
+        made with shuffle=False), in file order."""
+        batches = path if hasattr(path, "dataset") else get_batches(
+            path, batch_size=batch_size, shuffle=False, class_mode=None,
+            target_size=self.input_shape[:2])
+        return cached.predict_in_order(self.model, batches)
+
+    # -- the trained part and its checkpoints
 
     def trained_part(self):
-        """A model of the layers being trained (from `_trained_from` to the output),
-        sharing their weights with the full model: the head alone is kilobytes,
-        the whole VGG16 528 MB."""
-        self._require_head("trained_part")
-        return self._tail(self._trained_from)
+        """The layers being trained, as a model sharing weights with `model`: the head
+        alone is kilobytes, the whole VGG16 528 MB."""
+        return self._part(self.trained_from, "trained_part")
 
-    def _tail(self, first_layer):
-        if first_layer not in self._tails:
-            start = self._layer_index(first_layer)
-            layers = self.model.layers[start:]
-            with self._scope():
-                inputs = keras.Input(shape=tuple(layers[0].input.shape[1:]))
-                self._tails[first_layer] = keras.Model(inputs, _apply(layers, inputs),
-                                                       name=f"from_{first_layer}")
-        return self._tails[first_layer]
+    @property
+    def head_model(self):
+        """The head alone (features in, probabilities out), sharing weights with `model`."""
+        return self._part(self.head_from, "head_model")
 
     def checkpoint_name(self, epoch):
         """'head_epoch03.weights.h5', or 'from_fc1_epoch03...' when more layers train."""
-        head_only = self._trained_from == self._head_start()
-        part = "head" if head_only else f"from_{self._trained_from}"
-        return f"{part}_epoch{epoch:02d}.weights.h5"
+        part = "head" if self.trained_from == self.head_from else f"from_{self.trained_from}"
+        return cached.checkpoint_name(part, epoch)
 
     def save_trained_weights(self, path):
         """Save the trained part only; the name must end in .weights.h5."""
@@ -439,196 +352,87 @@ class Vgg16:
     def load_trained_weights(self, path):
         """Load a checkpoint written by fit/fit_head into the trained part."""
         self.trained_part().load_weights(str(path))
-        self._head_ready = True
+        self.head_ready = True
 
-    # -- test-set predictions
-
-    def test(self, path, batch_size=64):
-        """Probabilities for every image under `path` (e.g. data/dogscats/test), in
-        file order, with the file names: (probabilities, filenames), aligned."""
-        if hasattr(path, "dataset"):
-            batches = path
-        else:
-            from utils.data import get_batches
-            batches = get_batches(path, batch_size=batch_size, shuffle=False,
-                                  class_mode=None, target_size=self.input_shape[:2])
-        return self.predict_batches(batches)
-
-    def predict_batches(self, batches):
-        """(probabilities, filenames) for batches made with shuffle=False; checks the counts."""
-        with _quiet_retracing():
-            probabilities = self.model.predict(batches.dataset.map(_images_of), verbose=0)
-        filenames = list(batches.filenames)
-        if len(probabilities) != len(filenames):
-            raise ValueError(f"{len(probabilities)} predictions for {len(filenames)} files: "
-                             "they can't be matched to file names (is the dataset repeated "
-                             "or truncated?)")
-        return probabilities, filenames
+    def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss"):
+        """Reload the epoch with the best validation `monitor`; returns that epoch."""
+        epoch = cached.best_epoch(history, monitor)
+        self.load_trained_weights(Path(checkpoint_dir) / self.checkpoint_name(epoch))
+        print(f"reloaded epoch {epoch}, the one with the lowest {monitor}{self.caveat}")
+        return epoch
 
     # -- the fast path: cached features
 
-    def _head_start(self):
-        return self.model.layers[self._layer_index(self._features_layer) + 1].name
-
-    @property
-    def head_model(self):
-        """The head alone (features in, probabilities out), sharing weights with `model`."""
-        self._require_head("head_model")
-        return self._tail(self._head_start())
-
     def feature_extractor(self, layer=None):
         """A model from the images to `layer`'s output (default: where the head sits)."""
-        layer = layer or self._features_layer or "fc2"
-        if layer not in self._extractors:  # reused: each new model would compile anew
+        layer = layer or self.features_layer or "fc2"
+        if layer not in self._extractors:
             with self._scope():
                 self._extractors[layer] = keras.Model(self.base.input,
                                                       self.base.get_layer(layer).output)
         return self._extractors[layer]
 
     def compute_features(self, batches, layer=None, cache=None, overwrite=False):
-        """Run the network up to `layer` once over `batches`: returns (features, labels).
+        """(features, labels) at `layer` for `batches`: see utils.features.compute_features."""
+        return cached.compute_features(self.feature_extractor(layer), batches, cache, overwrite,
+                                       distributed=self.strategy is not None)
 
-        cache: a path; features are streamed there with save_array's format and
-        labels beside it (`<name>_labels`). If the cache exists it is loaded
-        instead of recomputed - delete it (or overwrite=True) after changing
-        the layers below `layer`. Labels come from the same pass, so they match
-        even for shuffled batches; use shuffle=False to also match filenames.
-        """
-        layer = layer or self._features_layer or "fc2"
-        if cache is not None:
-            cache, labels_cache = Path(cache), _labels_path(cache)
-            if is_array_dir(cache) and is_array_dir(labels_cache) and not overwrite:
-                return self._load_cached(cache, labels_cache, batches)
-        pairs = _feature_batches(self.feature_extractor(layer), batches.dataset,
-                                 distributed=self.strategy is not None)
-        if cache is None:
-            pairs = list(pairs)
-            return (np.concatenate([f for f, _ in pairs]),
-                    np.concatenate([l for _, l in pairs]))
-        labels = []
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with ArrayWriter(cache, overwrite=overwrite) as writer:  # streamed: never all in RAM
-            for features, batch_labels in pairs:
-                writer.append(features)
-                labels.append(batch_labels)
-        save_array(labels_cache, np.concatenate(labels), overwrite=overwrite)
-        return load_array(cache), load_array(labels_cache)
-
-    def _load_cached(self, cache, labels_cache, batches):
-        features, labels = load_array(cache), load_array(labels_cache)
-        if len(features) != batches.num_images:
-            raise ValueError(f"{cache} holds {len(features)} rows but the batches have "
-                             f"{batches.num_images} images: it is stale, pass overwrite=True")
-        print(f"loaded cached features {cache} {features.shape}")
-        return features, labels
-
-    def fit_head(self, features, labels, val_features=None, val_labels=None, epochs=1,
-                 lr=None, batch_size=64, checkpoint_dir=None, verbose=None):
-        """Train the head on cached features (from compute_features at the head's layer).
-
-        The head model shares its layers with `model`, so once trained the full
-        model predicts with the new head: nothing to copy back.
-        """
+    def fit_head(self, features, labels, val_features=None, val_labels=None, **options):
+        """Train the head on cached features: see utils.features.fit_head."""
         self._require_head("fit_head")
-        if self._trained_from != self._head_start():
-            raise RuntimeError("layers below the head are trainable (set_trainable), so "
-                               "cached features would be stale: use fit() instead")
-        if lr is not None:
-            self.set_learning_rate(lr)
-        if not self._head_ready:
-            self.standardize_head(features)
-        num_classes = len(self.class_names)
-        validation = None
-        if val_features is not None:
-            validation = (np.asarray(val_features), _as_onehot(val_labels, num_classes))
-        return self._train(self.head_model, np.asarray(features),
-                           y=_as_onehot(labels, num_classes), validation_data=validation,
-                           epochs=epochs, batch_size=batch_size, shuffle=True,
-                           checkpoint_dir=checkpoint_dir, verbose=verbose)
+        return cached.fit_head(self, features, labels, val_features, val_labels, **options)
+
+    def standardize_head(self, features):
+        """Set the head's Standardize layer from training features at the head's input."""
+        self._require_head("standardize_head")
+        self.model.get_layer("head_standardize").set_statistics(features)
+        self.head_ready = True
+
+    def _part(self, first_layer, what):
+        self._require_head(what)
+        if first_layer not in self._parts:
+            with self._scope():
+                self._parts[first_layer] = sub_model(self.model, first_layer)
+        return self._parts[first_layer]
+
+    def _require_head(self, what):
+        if self.head_from is None:
+            raise RuntimeError(f"call finetune(batches) before {what}: the model still "
+                               "ends in ImageNet's 1000 classes")
 
 
-# ---------------------------------------------------------------- helpers for batches
-
-def _images_of(*element):
-    """Dataset elements are (images, labels) or images alone; keep the images."""
-    return element[0]
-
-
-def _feature_batches(extractor, dataset, distributed=False):
-    """Yield (features, integer labels) per batch; labels are -1 for unlabelled data."""
-    for element in dataset:
-        images, labels = (element if isinstance(element, tuple) else (element, None))
-        with _quiet_retracing():
-            if distributed:
-                # predict_on_batch would run the whole batch on every replica and
-                # return each row once per replica; predict splits it between them.
-                features = extractor.predict(images, batch_size=len(images), verbose=0)
-            else:
-                features = np.asarray(extractor.predict_on_batch(images))
-        yield features, _as_int_labels(labels, len(features))
+def _class_names_of(batches):
+    class_names = list(batches.class_names)
+    if len(class_names) < 2:
+        where = getattr(batches, "path", "the batches")
+        raise ValueError(f"fine-tuning needs at least 2 classes, but {where} has "
+                         f"{class_names}: put each class's images in its own sub-folder")
+    return class_names
 
 
-@contextlib.contextmanager
-def _quiet_retracing():
-    """Hide TensorFlow's "retracing" warning while predicting. It is expected here: every
-    sub-model (head, extractor, tail) has its own predict function and the last batch
-    is smaller, and the warning would bury the lesson's output."""
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+def layer_index(model, layer):
+    """The position of `layer` (a name, or already an index) in `model.layers`."""
+    if isinstance(layer, int):
+        return layer
+    names = [each.name for each in model.layers]
+    if layer not in names:
+        raise ValueError(f"no layer named {layer!r}; layers are: {', '.join(names)}")
+    return names.index(layer)
 
 
-def _as_int_labels(labels, count):
-    if labels is None:
-        return np.full(count, -1, dtype="int64")
-    labels = np.asarray(labels)
-    if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot ("categorical")
-        return labels.argmax(axis=1)
-    return labels.reshape(-1).astype("int64")     # "sparse", or (n, 1) "binary"
+def sub_model(model, first_layer):
+    """A model from `first_layer` to the output of a chain model, sharing the layers' weights."""
+    layers = model.layers[layer_index(model, first_layer):]
+    inputs = keras.Input(shape=tuple(layers[0].input.shape[1:]))
+    return keras.Model(inputs, _apply(layers, inputs), name=f"from_{first_layer}")
 
 
-def _as_onehot(labels, num_classes):
-    labels = np.asarray(labels)
-    if labels.ndim == 2:
-        return labels.astype("float32")
-    return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
-
-
-def _labels_path(cache):
-    cache = Path(cache)
-    return cache.with_name(f"{cache.stem}_labels{cache.suffix}")
-
-
-# ---------------------------------------------------------------- callbacks
-
-class EpochReport(keras.callbacks.Callback):
-    """One line per epoch with every metric, and the untrained-weights caveat."""
-
-    def __init__(self, caveat=""):
-        super().__init__()
-        self.caveat = caveat
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self._started
-        metrics = "  ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
-        print(f"epoch {epoch + 1}: {metrics}  ({seconds:.1f} s){self.caveat}")
-
-
-class TrainedPartCheckpoint(keras.callbacks.Callback):
-    """After each epoch, save only the layers being trained, named by epoch."""
-
-    def __init__(self, vgg, folder):
-        super().__init__()
-        self.vgg = vgg
-        self.folder = Path(folder)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.vgg.save_trained_weights(self.folder / self.vgg.checkpoint_name(epoch + 1))
+def _standardize_from_batches(vgg, batches, max_images=1024):
+    """Measure the head's Standardize statistics on up to `max_images` training images."""
+    steps = max(1, -(-max_images // batches.batch_size))
+    print(f"measuring feature mean/std for the head on up to "
+          f"{min(max_images, batches.num_images)} training images")
+    with cached.quiet_retracing():
+        features = vgg.feature_extractor().predict(
+            batches.dataset.take(steps).map(cached.images_of), verbose=0)
+    vgg.standardize_head(features)

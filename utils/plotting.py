@@ -214,8 +214,3 @@ def plot_per_class_accuracy(accuracies, class_names, ax=None, title="Accuracy pe
     ax.set_title(title)
     ax.legend(loc="lower right")
     return ax
-    image = image.astype(np.float32)
-    low, high = float(image.min()), float(image.max())
-    if low < 0 or high > 1:
-        image = (image - low) / (high - low) if high > low else np.zeros_like(image)
-    return image

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import DOGSCATS_CLASSES, STATEFARM_CLASSES, atomic_path, is_image_name, progress
+from utils._common import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
 
 MANIFEST_NAME = ".prepare-manifest.json"
 SPLITS = ("train", "valid", "test", "sample/train", "sample/valid", "sample/test")
@@ -178,7 +178,7 @@ def _plan_dogscats(root, settings):
     if len(labelled) < len(raw):
         odd = sorted(set(raw) - set(labelled))
         warnings.warn(f"{root / 'train'}: {len(odd)} files don't start with 'cat.' or 'dog.' "
-                      f"and stay where they are, e.g. {odd[:3]}")
+                      f"and stay where they are, e.g. {odd[:3]}", stacklevel=3)
     n_valid = settings["n_valid"]
     if not 0 < n_valid < len(labelled):
         raise ValueError(f"n_valid={n_valid} but {root / 'train'} has {len(labelled)} "
@@ -187,7 +187,8 @@ def _plan_dogscats(root, settings):
     valid = set(rng.choice(labelled, size=n_valid, replace=False).tolist())
     moves = []
     for name in labelled:
-        classname = "cats" if name.lower().startswith("cat") else "dogs"
+        cats, dogs = DOGSCATS_CLASSES
+        classname = cats if name.lower().startswith("cat") else dogs
         split = "valid" if name in valid else "train"
         moves.append((f"train/{name}", f"{split}/{classname}/{name}"))
     moves += _test_moves(root)

@@ -294,7 +294,6 @@ def _statefarm_image(rng, look, class_index):
     draw = ImageDraw.Draw(picture)
     draw.rectangle(look["window_box"], fill=_as_tuple(look["window"]))
     hx, hy = look["head"][0] + rng.normal(0, 8), look["head"][1] + rng.normal(0, 6)
-    radius = look["head_radius"]
     draw.rectangle([hx - 110, hy + 40, hx + 120, 480], fill=_as_tuple(look["seat"]))
     draw.ellipse([hx - 80, hy + 60, hx + 80, hy + 330], fill=_as_tuple(look["shirt"]))
     wheel = (hx - 60, hy + 200)

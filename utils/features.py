@@ -1,0 +1,226 @@
+"""Lesson 2's fast path, and the checkpoints every training run leaves.
+
+Cached features: run the frozen part of a network once over the images, save
+its outputs with save_array, and train only the small head on them for as many
+epochs as you like. Checkpoints: after each epoch, save only the layers being
+trained, named by epoch, so the best epoch can be reloaded later.
+"""
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from utils.arrays import ArrayWriter, is_array_dir, load_array, save_array
+
+
+# ---------------------------------------------------------------- cached features
+
+def compute_features(extractor, batches, cache=None, overwrite=False, distributed=False):
+    """Run `extractor` once over `batches`: returns (features, integer labels).
+
+    cache: a path; features are streamed there with save_array's format and the
+    labels beside it (`<name>_labels`). An existing cache is loaded instead of
+    recomputed - pass overwrite=True after changing the layers below. Labels
+    come from the same pass, so they match even for shuffled batches.
+    """
+    if cache is not None and not overwrite and is_array_dir(cache) \
+            and is_array_dir(labels_path(cache)):
+        return load_cached_features(cache, batches.num_images)
+    pairs = feature_batches(extractor, batches.dataset, distributed)
+    if cache is None:
+        features, labels = zip(*pairs)
+        return np.concatenate(features), np.concatenate(labels)
+    Path(cache).parent.mkdir(parents=True, exist_ok=True)
+    labels = []
+    with ArrayWriter(cache, overwrite=overwrite) as writer:  # streamed: never all in RAM
+        for features, batch_labels in pairs:
+            writer.append(features)
+            labels.append(batch_labels)
+    save_array(labels_path(cache), np.concatenate(labels), overwrite=overwrite)
+    return load_array(cache), load_array(labels_path(cache))
+
+
+def load_cached_features(cache, expected_rows):
+    """(features, labels) saved by compute_features; refuses a stale cache."""
+    features, labels = load_array(cache), load_array(labels_path(cache))
+    if len(features) != expected_rows:
+        raise ValueError(f"{cache} holds {len(features)} rows but the batches have "
+                         f"{expected_rows} images: it is stale, pass overwrite=True")
+    print(f"loaded cached features {cache} {features.shape}")
+    return features, labels
+
+
+def labels_path(cache):
+    cache = Path(cache)
+    return cache.with_name(f"{cache.stem}_labels{cache.suffix}")
+
+
+def feature_batches(extractor, dataset, distributed=False):
+    """Yield (features, integer labels) per batch; labels are -1 for unlabelled data."""
+    for element in dataset:
+        images, labels = (element if isinstance(element, tuple) else (element, None))
+        with quiet_retracing():
+            if distributed:
+                # predict_on_batch would run the whole batch on every replica and
+                # return each row once per replica; predict splits it between them.
+                features = extractor.predict(images, batch_size=len(images), verbose=0)
+            else:
+                features = np.asarray(extractor.predict_on_batch(images))
+        yield features, as_int_labels(labels, len(features))
+
+
+def images_of(*element):
+    """Dataset elements are (images, labels) or images alone; keep the images."""
+    return element[0]
+
+
+def as_int_labels(labels, count):
+    if labels is None:
+        return np.full(count, -1, dtype="int64")
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot ("categorical")
+        return labels.argmax(axis=1)
+    return labels.reshape(-1).astype("int64")     # "sparse", or (n, 1) "binary"
+
+
+def as_onehot(labels, num_classes):
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return labels.astype("float32")
+    return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+
+
+def column_mean_and_variance(features, rows_per_chunk=1024):
+    """Per-column mean and variance, a chunk at a time (cached features can be GBs)."""
+    count, total, total_sq = 0, 0.0, 0.0
+    for start in range(0, len(features), rows_per_chunk):
+        chunk = np.asarray(features[start:start + rows_per_chunk], dtype="float64")
+        chunk = chunk.reshape(len(chunk), -1)
+        count += len(chunk)
+        total = total + chunk.sum(axis=0)
+        total_sq = total_sq + (chunk ** 2).sum(axis=0)
+    if count == 0:
+        raise ValueError("no features to measure mean and std on")
+    mean = total / count
+    return mean, np.maximum(total_sq / count - mean ** 2, 0.0)
+
+
+@contextlib.contextmanager
+def quiet_retracing():
+    """Hide TensorFlow's "retracing" warning while predicting. It is expected here: every
+    sub-model (head, extractor, trained part) has its own predict function and the last
+    batch is smaller, and the warning would bury the lesson's output."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def predict_in_order(model, batches):
+    """(probabilities, filenames) for batches made with shuffle=False; checks the counts."""
+    with quiet_retracing():
+        probabilities = model.predict(batches.dataset.map(images_of), verbose=0)
+    if len(probabilities) != len(batches.filenames):
+        raise ValueError(f"{len(probabilities)} predictions for {len(batches.filenames)} "
+                         "files: they can't be matched to file names (is the dataset "
+                         "repeated or truncated?)")
+    return probabilities, list(batches.filenames)
+
+
+# ---------------------------------------------------------------- training and checkpoints
+
+def checkpoint_name(part, epoch):
+    """'head_epoch03.weights.h5': the trained part's name and the epoch it ended."""
+    return f"{part}_epoch{epoch:02d}.weights.h5"
+
+
+def best_epoch(history, monitor="val_loss"):
+    """The epoch (counting from 1, as checkpoints do) with the lowest `monitor`.
+
+    history: a Keras History (or its .history dict) from a run with
+    validation data. The choice is made on validation results only.
+    """
+    logs = getattr(history, "history", history)
+    if monitor not in logs:
+        raise ValueError(f"no {monitor!r} in the history ({sorted(logs)}): train with "
+                         "validation data to choose an epoch")
+    epochs = getattr(history, "epoch", None) or range(len(logs[monitor]))
+    values = logs[monitor]
+    best = min(range(len(values)), key=values.__getitem__)
+    return epochs[best] + 1
+
+
+def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_args):
+    """model.fit from the epoch `vgg` is at, with its report and checkpoints.
+
+    verbose None: one line per epoch (plus Keras's bar for real weights; the bar
+    can't carry the caveat), 0: nothing, 1 or 2: Keras's own output too.
+    """
+    callbacks = [] if verbose == 0 else [EpochReport(vgg.caveat)]
+    if checkpoint_dir is not None:
+        callbacks.append(TrainedPartCheckpoint(vgg, checkpoint_dir))
+    if verbose is None:
+        verbose = 0 if vgg.untrained else 1
+    fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
+    history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
+                        callbacks=callbacks, verbose=verbose, **fit_args)
+    vgg.epochs_done += epochs
+    return history
+
+
+class TrainedPartCheckpoint(keras.callbacks.Callback):
+    """After each epoch, save only the layers being trained, named by epoch."""
+
+    def __init__(self, vgg, folder):
+        super().__init__()
+        self.vgg = vgg
+        self.folder = Path(folder)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.vgg.save_trained_weights(self.folder / self.vgg.checkpoint_name(epoch + 1))
+
+
+class EpochReport(keras.callbacks.Callback):
+    """One line per epoch with every metric, and the untrained-weights caveat."""
+
+    def __init__(self, caveat=""):
+        super().__init__()
+        self.caveat = caveat
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._started
+        metrics = "  ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
+        print(f"epoch {epoch + 1}: {metrics}  ({seconds:.1f} s){self.caveat}")
+
+
+
+def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1, lr=None,
+             batch_size=64, checkpoint_dir=None, verbose=None):
+    """Train `vgg`'s head on cached features (from compute_features at the head's input).
+
+    The head shares its layers with vgg.model, so once trained the full model
+    predicts with it: nothing to copy back. Returns the Keras History.
+    """
+    if vgg.trained_from != vgg.head_from:
+        raise RuntimeError("layers below the head are trainable (set_trainable), so "
+                           "cached features would be stale: use fit() instead")
+    if lr is not None:
+        vgg.compile(lr)
+    if not vgg.head_ready:
+        vgg.standardize_head(features)
+    classes = len(vgg.class_names)
+    validation = None if val_features is None else (
+        np.asarray(val_features), as_onehot(val_labels, classes))
+    return train(vgg, vgg.head_model, np.asarray(features), epochs, checkpoint_dir, verbose,
+                 y=as_onehot(labels, classes), validation_data=validation,
+                 batch_size=batch_size, shuffle=True)
