@@ -11,7 +11,7 @@ PROFILE ?= quick
 export TF_CPP_MIN_LOG_LEVEL := 3
 export COURSE_PROFILE := $(PROFILE)
 
-.PHONY: course test setup lab data browser clean-build headers
+.PHONY: course test setup lab lint data browser clean-build headers
 
 setup: $(STAMP)
 
@@ -40,7 +40,11 @@ browser:
 	echo "chromium could not be installed (needs apt and root): the browser tests will be skipped"
 
 # pytest exits 5 when it collected nothing: that is a broken checkout, say so.
-test: data browser
+# The linter first: pyflakes and bugbear rules (pyproject.toml) over all our Python.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check utils tools bench tests
+
+test: lint data browser
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS); \
 	status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: is tests/ missing?"; exit $$status
 

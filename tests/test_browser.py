@@ -48,6 +48,9 @@ def chromium_path():
     """The system Chromium: $CHROMIUM if set, else `chromium` on PATH."""
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found or not Path(found).exists():
+        if os.environ.get("CI") == "true":  # CI must run these tests, not skip them
+            pytest.fail("Chromium is missing in CI: `make browser` (apt-get install chromium) "
+                        "failed; install it or set $CHROMIUM")
         pytest.skip("Chromium is not installed and could not be installed here "
                     "(`make test` tries `apt-get install chromium`; set $CHROMIUM to use another)")
     return found
@@ -200,7 +203,6 @@ def run_lesson_cells(page, url, last):
 
 
 def test_lesson_runs_in_jupyterlab(tmp_path, browser):
-    started = time.monotonic()
     last = first_import_utils_cell(ROOT / "notebooks" / LESSON)
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = SHOTS / f"jupyterlab_{Path(LESSON).stem}.png"
@@ -231,7 +233,6 @@ def test_lesson_runs_in_jupyterlab(tmp_path, browser):
             assert index.get_by_role("link", name=lesson.title).count() == 1, lesson.title
     assert (ROOT / "notebooks" / LESSON).read_bytes() == committed, "the committed notebook changed"
     assert shot.stat().st_size > 10_000
-    assert time.monotonic() - started < 120
 
 
 # ---------------------------------------------------------------- the course report

@@ -151,9 +151,11 @@ def test_world_readable_kaggle_json_warns(tmp_path, monkeypatch):
     assert not kaggle.warn_if_readable_by_others(token)
 
 
-@pytest.mark.parametrize("evil", ["../escaped.txt", "/tmp/absolute-escape.txt",
+@pytest.mark.parametrize("evil", ["../escaped.txt", "ABSOLUTE",
                                   "train/../../escaped.txt", "..\\escaped.txt"])
 def test_entries_outside_the_target_are_never_written(tmp_path, evil):
+    absolute = tmp_path / "absolute-escape.txt"  # an absolute name, inside this test's folder
+    evil = str(absolute) if evil == "ABSOLUTE" else evil
     archive = tmp_path / "evil.zip"
     archive.write_bytes(zip_bytes({"train/ok.jpg": b"ok", evil: b"gotcha"}))
     dest = tmp_path / "inside" / "dest"
@@ -161,7 +163,7 @@ def test_entries_outside_the_target_are_never_written(tmp_path, evil):
     with pytest.raises(KaggleDownloadError, match="outside"):
         extract_zip(archive, dest)
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "inside" / "escaped.txt").exists()
-    assert not Path("/tmp/absolute-escape.txt").exists()
+    assert not absolute.exists()
     assert list(dest.iterdir()) == []  # checked before anything was written
 
 
@@ -188,6 +190,20 @@ def test_extracting_twice_is_harmless(tmp_path):
     extract_zip(archive, dest)
     again = {p.relative_to(dest): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
     assert first == again == {Path("train/cat.1.jpg"): b"meow", Path("test/1.jpg"): b"?"}
+
+
+def test_a_file_already_unpacked_at_full_size_is_kept_and_a_short_one_redone(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(zip_bytes({"train/cat.1.jpg": b"meow", "train/cat.2.jpg": b"purr"}))
+    dest = tmp_path / "dest"
+    (dest / "train").mkdir(parents=True)
+    kept = dest / "train" / "cat.1.jpg"
+    kept.write_bytes(b"MEOW")              # full size: an earlier run unpacked it
+    (dest / "train" / "cat.2.jpg").write_bytes(b"pu")  # cut short: unpack again
+    before = kept.stat().st_mtime_ns
+    extract_zip(archive, dest)
+    assert kept.read_bytes() == b"MEOW" and kept.stat().st_mtime_ns == before
+    assert (dest / "train" / "cat.2.jpg").read_bytes() == b"purr"
 
 
 def test_refuses_to_download_over_generated_data(tmp_path):

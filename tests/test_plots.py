@@ -30,6 +30,13 @@ def test_plots_grayscale_and_errors():
     fig = utils.plots(np.zeros((3, 5, 5)))
     assert len([ax for ax in fig.axes if ax.images]) == 3
     plt.close(fig)
+    # One channel, (h, w, 1) as MNIST batches come: drawn grey with its pixel values.
+    digit = np.arange(25, dtype=np.uint8).reshape(5, 5, 1)
+    fig = utils.plots([digit])
+    shown = fig.axes[0].images[0]
+    assert shown.get_cmap().name == "gray"
+    np.testing.assert_array_equal(shown.get_array(), digit[..., 0])
+    plt.close(fig)
     with pytest.raises(ValueError, match="2 titles for 3 images"):
         utils.plots(np.zeros((3, 5, 5)), titles=["a", "b"])
     with pytest.raises(ValueError, match="at least one image"):
@@ -64,6 +71,8 @@ def test_animation_has_a_frame_per_parameter_pair_and_renders_without_ffmpeg():
 def test_plot_history_draws_train_and_validation():
     history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
     fig = utils.plot_history(history)
-    labels = [[line.get_label() for line in ax.lines] for ax in fig.axes]
-    assert labels == [["train", "validation"], ["train"]]
+    drawn = [{line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+              for line in ax.lines} for ax in fig.axes]
+    assert drawn == [{"train": ([1, 2], [1.0, 0.5]), "validation": ([1, 2], [1.1, 0.7])},
+                     {"train": ([1, 2], [0.5, 0.8])}]
     plt.close(fig)

@@ -8,6 +8,8 @@ import os
 import random
 from pathlib import Path
 
+from utils._common import caveat
+
 PROFILE_VARIABLE = "COURSE_PROFILE"
 DATA_VARIABLE = "COURSE_DATA"
 PROFILES = ("quick", "full")
@@ -67,7 +69,4 @@ def headline(name, value, *, generated_data=False, untrained_weights=False):
     a network without trained weights, so nobody mistakes it for a real result.
     """
     text = f"{value:.4f}" if isinstance(value, float) else str(value)
-    caveats = [c for c, on in (("generated data", generated_data),
-                               ("untrained weights", untrained_weights)) if on]
-    suffix = f"  [{', '.join(caveats)}]" if caveats else ""
-    print(f"HEADLINE {name}={text}{suffix}")
+    print(f"HEADLINE {name}={text}{caveat(generated=generated_data, untrained=untrained_weights)}")

@@ -33,7 +33,7 @@ IMAGENET_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 # Learning rates for training layers below the head. Keras's transfer-learning
 # guide fine-tunes pretrained layers with Adam at 1e-5: big steps wreck what
 # those layers know (a Keras 2 port of lesson 2 collapsed to 0.50 accuracy).
-# An untrained VGG16's fc features are tiny (std ~0.003 at 32x32) and the head
+# An untrained VGG16's fc features are tiny and the head
 # standardizes them, so the same step moves them much further: use 10x less.
 FINE_TUNE_LR = 1e-5
 FINE_TUNE_LR_UNTRAINED = 1e-6
@@ -66,10 +66,10 @@ class Standardize(keras.layers.Layer):
 
     Why the head needs it: with ImageNet weights VGG16's features are on a
     sensible scale and this changes little. With untrained weights (offline)
-    the features are tiny and nearly alike from image to image; a Dense layer on
-    them stays near chance (0.66 on 64 images), while the same features
-    standardized reach 0.96. Mean and std are stored as (non-trainable)
-    weights, so they travel with the head's checkpoints.
+    the features are tiny and nearly alike from image to image, and a Dense
+    layer on them barely moves from chance; standardized, they separate well.
+    Mean and std are stored as (non-trainable) weights, so they travel with
+    the head's checkpoints.
     """
 
     def build(self, input_shape):

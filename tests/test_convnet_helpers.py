@@ -1,4 +1,4 @@
-"""utils.metrics and utils.plotting: arithmetic checked against Keras itself."""
+"""Scoring, convolution arithmetic, TensorBoard logs and the convnet plots, checked against Keras itself."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -139,6 +139,9 @@ def test_plot_top_k_orders_best_on_top():
 
 
 def test_plot_per_class_accuracy_draws_a_bar_per_class():
-    ax = utils.plot_per_class_accuracy([0.5, 1.0, np.nan], ["a", "b", "c"])
-    assert len(ax.patches) == 3
+    ax = utils.plot_per_class_accuracy([0.5, 1.0, 0.25], ["a", "b", "c"])
+    assert [bar.get_height() for bar in ax.patches] == [0.5, 1.0, 0.25]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["a", "b", "c"]
+    mean_line = [line for line in ax.lines if line.get_label() == "mean"]
+    assert list(mean_line[0].get_ydata()) == [pytest.approx(7 / 12)] * 2
     plt.close("all")

@@ -1,0 +1,107 @@
+"""The shape of the code: one home per concept, dependencies one way, a readable Vgg16."""
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+import utils
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_PYTHON = sorted(p for folder in ("utils", "tools", "bench") for p in (ROOT / folder).glob("*.py"))
+# the modules at the bottom of the library: they import nothing of ours
+BASE_MODULES = ["_common", "provenance", "arrays", "plotting", "imagenet"]
+
+
+def tree(path):
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def our_imports(path):
+    """The `utils.*` modules a file imports (at any depth of the file)."""
+    found = set()
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("utils"):
+            found.add(node.module)
+            found.update(f"utils.{alias.name}" for alias in node.names if node.module == "utils")
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("utils"))
+    return found
+
+
+@pytest.mark.parametrize("module", BASE_MODULES)
+def test_base_modules_import_nothing_of_ours(module):
+    assert our_imports(ROOT / "utils" / f"{module}.py") == set()
+
+
+def test_utils_imports_none_of_tools_bench_tests_or_notebooks():
+    for path in (ROOT / "utils").glob("*.py"):
+        for node in ast.walk(tree(path)):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                assert name.split(".")[0] not in ("tools", "bench", "tests"), f"{path.name}: {name}"
+
+
+# Each of these is defined once, in utils/_common.py; a second definition is drift.
+ONE_HOME = {
+    "IMAGE_EXTENSIONS =": "the image-file extensions",
+    '".jpg", ".jpeg"': "the image-file extensions",
+    "STATEFARM_CLASSES =": "State Farm's class names",
+    'f"c{i}" for i in range(10)': "State Farm's class names",
+    "DOGSCATS_CLASSES =": "Dogs vs Cats's class names",
+    '("cats", "dogs")': "Dogs vs Cats's class names",
+    "from tqdm": "the progress bar",
+    "os.replace(": "the atomic write",
+    '"untrained weights"': "the untrained-weights caveat",
+    '"URL fetch failure"': "the offline-fallback rule",
+}
+
+
+@pytest.mark.parametrize("text", sorted(ONE_HOME))
+def test_each_shared_thing_has_one_definition(text):
+    homes = [p.relative_to(ROOT).as_posix() for p in OUR_PYTHON if text in p.read_text()]
+    assert homes == ["utils/_common.py"], f"{ONE_HOME[text]} ({text}) is defined in {homes}"
+
+
+def notebook_code(path):
+    cells = json.loads(path.read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def test_no_notebook_imports_a_utils_submodule():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for source in notebook_code(path):
+            module = ast.parse("\n".join(l for l in source.splitlines()
+                                         if not l.lstrip().startswith(("%", "!"))))
+            assert our_imports_of(module) <= {"utils"}, f"{path.name}: {our_imports_of(module)}"
+
+
+def our_imports_of(module):
+    found = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("utils"):
+            found.add(node.module if node.module != "utils" else "utils.<name>")
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("utils"))
+    return found
+
+
+def test_vgg16_reads_like_the_lesson():
+    [vgg] = [n for n in tree(ROOT / "utils" / "models.py").body
+             if isinstance(n, ast.ClassDef) and n.name == "Vgg16"]
+    assert vgg.end_lineno - vgg.lineno + 1 < 200
+    long = {f.name: f.end_lineno - f.lineno + 1 for f in vgg.body
+            if isinstance(f, ast.FunctionDef) and f.end_lineno - f.lineno + 1 > 25}
+    assert long == {}
+    verbs = {f.name for f in vgg.body if isinstance(f, ast.FunctionDef)}
+    assert {"predict", "finetune", "fit", "set_trainable", "test"} <= verbs
+
+
+def test_type_checking_imports_list_exactly_the_exports():
+    init = tree(ROOT / "utils" / "__init__.py")
+    [block] = [n for n in init.body if isinstance(n, ast.If)
+               and getattr(n.test, "id", None) == "TYPE_CHECKING"]
+    listed = {alias.name: node.module.removeprefix("utils.")
+              for node in block.body for alias in node.names}
+    assert listed == utils._EXPORTS
