@@ -52,16 +52,39 @@ def test_dogscats_images_are_photo_sized_jpegs_whose_size_says_nothing_of_the_cl
     assert len(set(sizes["cat"])) > 5 and len(set(sizes["dog"])) > 5  # varied
 
 
-def test_dogscats_class_is_in_the_pixels(dogscats):
-    """A one-number rule (blue minus red) already separates most cats from dogs."""
-    def warmth(path):
-        pixels = np.asarray(Image.open(path), np.float32)
-        return (pixels[..., 0] - pixels[..., 2]).mean()
-    cats = [warmth(p) for p in (dogscats / "train").glob("cat.*")]
-    dogs = [warmth(p) for p in (dogscats / "train").glob("dog.*")]
-    threshold = (np.median(cats) + np.median(dogs)) / 2
-    correct = sum(c > threshold for c in cats) + sum(d <= threshold for d in dogs)
-    assert correct / 40 >= 0.8
+@pytest.fixture(scope="module")
+def dogscats_200(tmp_path_factory):
+    root = generate_dogscats(tmp_path_factory.mktemp("gen") / "dogscats", n_train=200, n_test=2)
+    files = sorted((root / "train").glob("*.jpg"))
+    pixels = [np.asarray(Image.open(f).convert("RGB"), np.float32) for f in files]
+    return pixels, np.array([f.name.startswith("dog") for f in files])
+
+
+def cross_validated_accuracy(features, labels):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    features = np.asarray(features)
+    features = (features - features.mean(0)) / (features.std(0) + 1e-9)
+    return cross_val_score(LogisticRegression(max_iter=2000), features, labels, cv=5).mean()
+
+
+def test_dogscats_colour_does_not_give_the_class_away(dogscats_200):
+    """Mean colour predicts cat or dog no better than a coin, so a model must learn shapes."""
+    pixels, is_dog = dogscats_200
+    mean_colours = [p.reshape(-1, 3).mean(axis=0) for p in pixels]
+    assert cross_validated_accuracy(mean_colours, is_dog) <= 0.65
+
+
+def test_dogscats_class_is_in_the_shapes_and_fur(dogscats_200):
+    """Stripes (cats) vs spots (dogs): the direction of the edges separates the classes."""
+    def edge_directions(picture):
+        grey = np.asarray(Image.fromarray(picture.astype(np.uint8)).convert("L").resize((128, 96)),
+                          np.float32)
+        down, across = np.abs(np.diff(grey, axis=0)), np.abs(np.diff(grey, axis=1))
+        return [down.mean(), across.mean(), (down > 20).mean(), (across > 20).mean()]
+    pixels, is_dog = dogscats_200
+    assert cross_validated_accuracy([edge_directions(p) for p in pixels], is_dog) >= 0.85
 
 
 def test_statefarm_has_kaggles_raw_layout(statefarm):

@@ -5,9 +5,9 @@ drawn here. They use the exact raw layouts Kaggle ships, so the preparation
 code runs on them unchanged, and they carry a class signal a network can learn
 from the pixels alone:
 
-* dogs vs cats: a striped, warm-coloured animal with pointed ears (cat) or a
-  spotted, cool-coloured one with floppy ears (dog), at a random place, size
-  and colour on a random cluttered background;
+* dogs vs cats: a compact striped animal with pointed ears (cat) or a long
+  spotted one with floppy ears (dog), at a random place and size, in any
+  colour (colour says nothing of the class), on a random cluttered background;
 * State Farm: each driver has their own look (cabin and shirt colours,
   window, hair, build); the class decides where the hands are and what
   brightly coloured thing they hold. A model that has seen a driver does
@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from utils._common import STATEFARM_CLASSES, atomic_path, progress
 from utils.provenance import MARKER_NAME, read_marker
 
-GENERATOR_VERSION = 2  # bump when the pictures change, so old folders can be spotted
+GENERATOR_VERSION = 3  # bump when the pictures change, so old folders can be spotted
 JPEG_QUALITY = 85
 PARALLEL_FROM = 200  # images; for fewer, starting worker processes costs more than it saves
 
@@ -141,8 +141,9 @@ def _draw_animal(picture, rng, is_dog):
     cx, cy = rng.uniform(0.3, 0.7) * width, rng.uniform(0.4, 0.65) * height
     mask = Image.new("L", picture.size, 0)
     draw = ImageDraw.Draw(mask)
-    draw.ellipse([cx - 1.3 * size, cy - 0.6 * size, cx + 1.3 * size, cy + 0.8 * size], fill=255)
-    hx, hy = cx + rng.choice([-1, 1]) * 0.9 * size, cy - 0.7 * size
+    length = 1.6 if is_dog else 1.0  # dogs long and low, cats compact
+    draw.ellipse([cx - length * size, cy - 0.6 * size, cx + length * size, cy + 0.8 * size], fill=255)
+    hx, hy = cx + rng.choice([-1, 1]) * (length - 0.4) * size, cy - 0.7 * size
     head = 0.55 * size
     draw.ellipse([hx - head, hy - head, hx + head, hy + head], fill=255)
     if is_dog:  # floppy ears hanging beside the head
@@ -154,7 +155,7 @@ def _draw_animal(picture, rng, is_dog):
             ex = hx + side * 0.55 * head
             draw.polygon([(ex - 0.4 * head, hy - 0.6 * head), (ex + 0.4 * head, hy - 0.6 * head),
                           (ex + side * 0.15 * head, hy - 1.7 * head)], fill=255)
-    fur = _spotted_fur(rng, picture.size) if is_dog else _striped_fur(rng, picture.size)
+    fur = _spotted_fur(rng, picture.size, size) if is_dog else _striped_fur(rng, picture.size, size)
     picture.paste(Image.fromarray(fur), (0, 0), mask)
     eyes = ImageDraw.Draw(picture)
     for side in (-1, 1):
@@ -162,32 +163,34 @@ def _draw_animal(picture, rng, is_dog):
         eyes.ellipse([ex - r, ey - r, ex + r, ey + r], fill=(20, 20, 20))
 
 
-def _animal_colour(rng, is_dog):
-    """Cats are warm (orange, brown), dogs cool (teal, blue); 15 % are greyish."""
-    hue = rng.uniform(0.50, 0.72) if is_dog else rng.uniform(0.0, 0.13)
+def _animal_colour(rng):
+    """Any hue for either class, 15 % greyish: colour must not give the class away,
+    so a model has to learn the ears and the fur's pattern."""
     saturation = rng.uniform(0.05, 0.2) if rng.uniform() < 0.15 else rng.uniform(0.45, 0.9)
-    return _hsv(hue, saturation, rng.uniform(0.45, 0.95))
+    return _hsv(rng.uniform(), saturation, rng.uniform(0.45, 0.95))
 
 
-def _striped_fur(rng, size):
-    """Tabby stripes running roughly across the body."""
+def _striped_fur(rng, size, animal_size):
+    """Tabby stripes running roughly across the body, wide enough to survive resizing."""
     width, height = size
     angle = np.pi / 2 + rng.uniform(-0.35, 0.35)
-    period = rng.uniform(10, 22)
+    period = rng.uniform(0.1, 0.2) * animal_size
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     wave = np.sin(2 * np.pi * (x * np.cos(angle) + y * np.sin(angle)) / period)
-    shade = 0.55 + 0.45 * (wave > rng.uniform(-0.3, 0.3))
-    return _to_uint8(_animal_colour(rng, False) * shade[..., None])
+    shade = 0.4 + 0.6 * (wave > rng.uniform(-0.3, 0.3))
+    return _to_uint8(_animal_colour(rng) * shade[..., None])
 
 
-def _spotted_fur(rng, size):
-    """Round patches on a plain coat."""
+def _spotted_fur(rng, size, animal_size):
+    """Round patches on a plain coat, a few across the body."""
     width, height = size
-    coat = Image.new("RGB", size, _as_tuple(_animal_colour(rng, True)))
+    colour = _animal_colour(rng)
+    coat = Image.new("RGB", size, _as_tuple(colour))
     draw = ImageDraw.Draw(coat)
-    patch = _as_tuple(_animal_colour(rng, True) * rng.uniform(0.3, 0.6))
+    patch = _as_tuple(colour * rng.uniform(0.3, 0.6))
     for _ in range(int(rng.integers(25, 60))):
-        x, y, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(5, 16)
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        r = rng.uniform(0.05, 0.12) * animal_size
         draw.ellipse([x - r, y - r, x + r, y + r], fill=patch)
     return np.asarray(coat)
 
