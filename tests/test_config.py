@@ -50,3 +50,19 @@ def test_every_export_resolves_and_unknown_names_fail():
         assert getattr(utils, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = utils.nope
+
+
+def test_check_floor_holds_generated_and_real_results_to_the_floor(capsys):
+    assert utils.check_floor("val_acc", 0.9, 0.75, generated_data=True, untrained_weights=True)
+    assert "HEADLINE val_acc=0.9000  [generated data, untrained weights]" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"val_acc=0\.5000 is below the floor 0\.75 for generated"):
+        utils.check_floor("val_acc", 0.5, 0.75, generated_data=True, untrained_weights=True)
+    with pytest.raises(AssertionError, match="below the floor 0.95 for real data"):
+        utils.check_floor("val_acc", 0.9, 0.95)
+
+
+def test_check_floor_explains_real_photos_through_an_untrained_network(capsys):
+    assert not utils.check_floor("val_acc", 0.48, 0.75, untrained_weights=True, chance=0.5)
+    out = capsys.readouterr().out
+    assert "HEADLINE val_acc=0.4800  [untrained weights]" in out
+    assert "near chance (chance is 0.50)" in out and "ImageNet weights" in out

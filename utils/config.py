@@ -70,3 +70,28 @@ def headline(name, value, *, generated_data=False, untrained_weights=False):
     """
     text = f"{value:.4f}" if isinstance(value, float) else str(value)
     print(f"HEADLINE {name}={text}{caveat(generated=generated_data, untrained=untrained_weights)}")
+
+
+def check_floor(name, value, floor, *, generated_data=False, untrained_weights=False,
+                chance=None):
+    """A notebook's last cell: print the headline, then hold the result to its floor.
+
+    Floors are set for what a run can reach: the offline floor on generated data,
+    the lesson's target on real data with trained weights. Real photos through an
+    untrained network can only score near chance, so there the check explains
+    instead of failing. Returns True when the floor was checked and met.
+    """
+    headline(name, value, generated_data=generated_data, untrained_weights=untrained_weights)
+    if untrained_weights and not generated_data:
+        near = f" (chance is {chance:.2f})" if chance is not None else ""
+        print(f"NOTE: {name}={value:.3f} comes from real photos and an untrained network, so it "
+              f"is near chance{near}: no floor applies. Get the ImageNet weights (README, "
+              "'Offline by default, real when you have it') to see what the lesson teaches.")
+        return False
+    where = "generated data" if generated_data else "real data"
+    if value < floor:
+        raise AssertionError(f"{name}={value:.4f} is below the floor {floor} for {where}"
+                             f"{caveat(untrained=untrained_weights)}: the run did not learn "
+                             "what this notebook expects; look at the training curves above")
+    print(f"check passed: {name}={value:.4f} >= {floor} ({where})")
+    return True
