@@ -105,3 +105,15 @@ def test_type_checking_imports_list_exactly_the_exports():
     listed = {alias.name: node.module.removeprefix("utils.")
               for node in block.body for alias in node.names}
     assert listed == utils._EXPORTS
+
+
+def test_readme_module_table_lists_every_module_after_what_it_imports():
+    rows = [line.split("|")[1].strip().strip("`") for line in
+            (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
+    modules = sorted(p.stem for p in (ROOT / "utils").glob("*.py") if p.stem != "__init__")
+    listed = [row for row in rows if row in modules]
+    assert sorted(listed) == modules
+    for position, module in enumerate(listed):
+        imported = {name.split(".")[1] for name in our_imports(ROOT / "utils" / f"{module}.py")
+                    if name.count(".") == 1}
+        assert imported <= set(listed[:position]), f"{module} imports {imported - set(listed[:position])}"
