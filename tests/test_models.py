@@ -15,7 +15,7 @@ from PIL import Image
 from utils import features as features_module
 from utils import imagenet, models
 from utils.arrays import is_array_dir
-from utils.imagenet import decode_imagenet, imagenet_class_names, imagenet_wordnet_ids
+from utils.imagenet import decode_imagenet, imagenet_class_names
 from utils.models import CaffePreprocessing, ImageNetWeightsUnavailable, Vgg16
 
 SIZE = 32
@@ -95,7 +95,8 @@ def test_imagenet_class_index_is_the_file_keras_downloads():
 
 
 def test_imagenet_class_index_is_complete_and_ordered():
-    names, wnids = imagenet_class_names(), imagenet_wordnet_ids()
+    names = imagenet_class_names()
+    wnids = [wnid for wnid, _ in imagenet._class_index()]
     assert len(names) == len(wnids) == 1000
     assert wnids == sorted(wnids) and len(set(wnids)) == 1000  # Keras's order is by WordNet id
     assert all(re.fullmatch(r"n\d{8}", w) for w in wnids)

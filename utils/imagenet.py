@@ -35,11 +35,6 @@ def imagenet_class_names():
     return [name for _, name in _class_index()]
 
 
-def imagenet_wordnet_ids():
-    """The WordNet id of each class, e.g. 'n02123045' for 'tabby'."""
-    return [wnid for wnid, _ in _class_index()]
-
-
 def decode_imagenet(probabilities, top=5):
     """Top classes per image: a list (one per image) of (wordnet_id, name, probability).
 
