@@ -45,6 +45,9 @@ _EXPORTS = {
     "write_dogscats_submission": "submissions", "write_statefarm_submission": "submissions",
     "write_submission": "submissions", "submit_to_kaggle": "submissions",
     "show_download_link": "submissions", "SubmissionError": "submissions",
+    # hardware: what machine this is, the dtype policy that suits it, run-time estimate
+    "describe_hardware": "hardware", "recommended_dtype_policy": "hardware",
+    "check_hardware": "hardware",
 }
 
 __all__ = sorted(_EXPORTS)
