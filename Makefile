@@ -1,64 +1,43 @@
-# Two commands do everything (see README):
+# Two commands do everything (see README); each is a thin wrapper around tools/course.py,
+# which also runs without make: `python -m tools.course` and `python -m tools.course --test`.
 #   make course   set up, make the sample data, run every notebook headless, print a summary
-#   make test     set up, then unit tests and every notebook under nbval
+#   make test     set up (also the 3.12 and 3.13 venvs), the full suite here, then the tests
+#                 of what differs between Pythons on each other supported Python
 PYTHON ?= python3
 VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 PROFILE ?= quick
+COURSE := $(PYTHON) -m tools.course --profile $(PROFILE)
 
-# Quiet TensorFlow's C++ logging so notebook outputs stay readable.
-export TF_CPP_MIN_LOG_LEVEL := 3
-export COURSE_PROFILE := $(PROFILE)
+.PHONY: course test setup lab lint data clean-build headers
 
-.PHONY: course test setup lab lint data browser clean-build headers
+setup:
+	$(COURSE) --setup
 
-setup: $(STAMP)
+data: setup
+	COURSE_PROFILE=$(PROFILE) $(VENV)/bin/python -m tools.make_sample_data
 
-# Re-install only when the pins change or the venv is missing.
-$(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+course:
+	$(COURSE)
 
-data: $(STAMP)
-	$(PY) -m tools.make_sample_data
+# The linter alone (`make test` runs it first): pyflakes and bugbear rules, see pyproject.toml.
+lint: setup
+	$(VENV)/bin/python -m ruff check utils tools bench tests
 
-course: data
-	$(PY) -m tools.run_notebooks --profile $(PROFILE)
-
-# Best effort: tests/test_browser.py drives Debian's chromium (no browser download) and
-# skips, saying why, when it is missing; a failed install here never fails `make test`.
-browser:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	{ echo "installing chromium for the browser tests ..."; \
-	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo "sudo -n"); \
-	  { $$sudo apt-get update -qq && \
-	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1; } || \
-	echo "chromium could not be installed (needs apt and root): the browser tests will be skipped"
-
-# pytest exits 5 when it collected nothing: that is a broken checkout, say so.
-# The linter first: pyflakes and bugbear rules (pyproject.toml) over all our Python.
-lint: $(STAMP)
-	$(VENV)/bin/ruff check utils tools bench tests
-
-test: lint data browser
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS); \
-	status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: is tests/ missing?"; exit $$status
+# PYTEST_ARGS go to the main (full-suite) pytest run.
+test:
+	$(COURSE) --test -- $(PYTEST_ARGS)
 
 # JupyterLab from the course's venv on the whole checkout, opened on the index. Kernels
 # get the full profile (as when you open a notebook yourself) unless you say
 # `make lab PROFILE=quick`.
 LAB_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),full)
-lab: $(STAMP)
+lab: setup
 	COURSE_PROFILE=$(LAB_PROFILE) $(VENV)/bin/jupyter lab \
 	  --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  notebooks/00_index.ipynb
 
-headers: $(STAMP)
-	$(PY) -m tools.notebook_headers
+headers: setup
+	$(VENV)/bin/python -m tools.notebook_headers
 
 clean-build:
 	rm -rf build

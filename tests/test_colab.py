@@ -2,9 +2,10 @@
 
 The set-up cell is run as a fresh Colab runtime would run it, simulated: a stand-in
 `google.colab` module, a temporary folder as the content root (COLAB_CONTENT_ROOT),
-and `subprocess.run` replaced by a recorder, so `git clone` and `pip install` are a
-dry run. The recorded clone copies this checkout into the content root, and `utils`
-must then import from that copy.
+`subprocess.run` replaced by a recorder, so `git clone` and `pip install` are a
+dry run, and chosen packages reported missing or at older versions. The recorded clone
+copies this checkout into the content root, and `utils` must then import from that copy.
+It runs under every supported Python whose venv `python -m tools.course --test` set up.
 """
 import json
 import os
@@ -17,7 +18,7 @@ import nbformat
 import pytest
 
 import utils
-from tools import catalogue, notebook_headers
+from tools import catalogue, course, notebook_headers
 
 ROOT = utils.repo_root()
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -25,7 +26,7 @@ LESSONS = [n for n in catalogue.NOTEBOOKS if (NOTEBOOK_DIR / n.file).exists()]
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^\s)\"'\]]+")
 GITHUB_NAME = re.compile(r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:\.git\b|/blob/)")
 # What a clone of the repository does not have: git's own folder and ignored outputs.
-NOT_CLONED = [".git", ".venv", "build", "data", "runs", "__pycache__", "*.egg-info",
+NOT_CLONED = [".git", ".venv", ".venv-py*", "build", "data", "runs", "__pycache__", "*.egg-info",
               ".ipynb_checkpoints", ".pytest_cache"]
 
 # Runs in a fresh interpreter: Colab stand-ins, then the cell, then `import utils`.
@@ -44,6 +45,15 @@ DRIVER = textwrap.dedent('''
             return None
         return real_find_spec(name, package)
     importlib.util.find_spec = find_spec
+
+    import importlib.metadata
+    real_version = importlib.metadata.version
+    def version(distribution):
+        """The versions this simulated runtime has preinstalled, where the test chose them."""
+        return config["versions"].get(distribution) or real_version(distribution)
+    importlib.metadata.version = version
+    for module in config["imported"]:
+        __import__(module)
 
     calls = []
     def run(command, *args, **kwargs):
@@ -72,18 +82,37 @@ def setup_cell(path):
     return cells[0]
 
 
-def run_in_fake_colab(tmp_path, lacks, cell_source):
-    """Run the set-up cell in a simulated Colab; returns (printed lines, recorded result)."""
+def extra_pythons():
+    """Interpreters of the other supported Pythons' venvs, where they are set up."""
+    found = [pytest.param(sys.executable, id=course.this_python())]
+    for version in course.SUPPORTED:
+        python = course.venv_python(course.venv_for(version))
+        if version != course.this_python():
+            found.append(pytest.param(str(python), id=version, marks=pytest.mark.skipif(
+                not python.exists(), reason=f"no {python.parent.parent.name}: run `make test`")))
+    return found
+
+
+PYTHONS = extra_pythons()
+
+
+def run_in_fake_colab(tmp_path, lacks, cell_source, *, python=sys.executable, versions=None,
+                      imported=()):
+    """Run the set-up cell in a simulated Colab; returns (content root, printed lines, result).
+
+    `lacks`: modules it does not have; `versions`: {distribution: preinstalled version};
+    `imported`: modules the session imported before the cell ran.
+    """
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
     (tmp_path / "driver.py").write_text(DRIVER)
     (tmp_path / "cell.py").write_text(cell_source)
     config = {"lacks": lacks, "repo": str(ROOT), "cell": str(tmp_path / "cell.py"),
-              "not_cloned": NOT_CLONED}
+              "not_cloned": NOT_CLONED, "versions": versions or {}, "imported": list(imported)}
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_DATA", "PYTHONPATH")}
     env["COLAB_CONTENT_ROOT"] = str(content)
     # -I: neither the working folder nor PYTHONPATH is on sys.path, only what the cell adds.
-    done = subprocess.run([sys.executable, "-I", str(tmp_path / "driver.py"), json.dumps(config)],
+    done = subprocess.run([python, "-I", str(tmp_path / "driver.py"), json.dumps(config)],
                           cwd=content, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -97,19 +126,58 @@ def lesson_cell():
     return setup_cell(NOTEBOOK_DIR / LESSONS[0].file).source
 
 
-def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_path, lesson_cell):
-    # A Colab runtime has keras and tqdm but not bcolz.
-    content, printed, result = run_in_fake_colab(tmp_path, ["bcolz"], lesson_cell)
-    course = content / "course"
+def pip_installs(result):
+    return [call[5:] for call in result["calls"] if call[1:5] == ["-m", "pip", "install", "-q"]]
+
+
+def requirement(module):
+    return catalogue.COLAB_PACKAGES[module][2]
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_path, lesson_cell, python):
+    # A Colab runtime has keras, tensorflow and tqdm but not bcolz.
+    content, printed, result = run_in_fake_colab(tmp_path, ["bcolz"], lesson_cell, python=python)
+    course_dir = content / "course"
     assert result["calls"] == [
-        ["git", "clone", "-q", "--depth=1", f"https://github.com/{catalogue.GITHUB_REPO}.git", str(course)],
-        [result["python"], "-m", "pip", "install", "-q", catalogue.COLAB_PACKAGES["bcolz"]],
+        ["git", "clone", "-q", "--depth=1", f"https://github.com/{catalogue.GITHUB_REPO}.git",
+         str(course_dir)],
+        [result["python"], "-m", "pip", "install", "-q", requirement("bcolz")],
     ]
-    assert result["utils"] == str(course / "utils" / "__init__.py"), "utils must come from the clone"
-    assert result["repo_root"] == str(course)
-    assert result["data_root"] == str(course / "data")
-    assert result["cwd"] == str(course / "notebooks")
-    assert printed == [f"Course at {course} - datasets go in {course / 'data'}"]
+    assert result["utils"] == str(course_dir / "utils" / "__init__.py"), "utils must come from the clone"
+    assert result["repo_root"] == str(course_dir)
+    assert result["data_root"] == str(course_dir / "data")
+    assert result["cwd"] == str(course_dir / "notebooks")
+    compiles = [line for line in printed if "pip compiles it" in line]
+    python_version = next(p.id for p in PYTHONS if p.values[0] == python)
+    assert bool(compiles) == (python_version not in catalogue.BCOLZ_WHEEL_PYTHONS)
+    assert f"Installing: {requirement('bcolz')} (missing)" in printed
+    assert printed[-1] == f"Course at {course_dir} - datasets go in {course_dir / 'data'}"
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_older_keras_and_tensorflow_are_upgraded_and_it_says_why(tmp_path, lesson_cell, python):
+    _, printed, result = run_in_fake_colab(
+        tmp_path, [], lesson_cell, python=python, versions={"keras": "3.8.0", "tensorflow": "2.17.1"})
+    assert pip_installs(result) == [[requirement("keras"), requirement("tensorflow")]]
+    assert (f"Installing: {requirement('keras')} (3.8.0 is older than {catalogue.OLDEST_KERAS}); "
+            f"{requirement('tensorflow')} (2.17.1 is older than {catalogue.OLDEST_TENSORFLOW})") in printed
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_the_oldest_supported_pair_is_kept(tmp_path, lesson_cell, python):
+    _, printed, result = run_in_fake_colab(
+        tmp_path, [], lesson_cell, python=python,
+        versions={"keras": catalogue.OLDEST_KERAS, "tensorflow": catalogue.OLDEST_TENSORFLOW})
+    assert pip_installs(result) == []
+    assert "Colab has every package the course needs, in versions it supports." in printed
+
+
+def test_an_upgrade_of_an_imported_package_asks_for_a_restart(tmp_path, lesson_cell):
+    _, printed, result = run_in_fake_colab(tmp_path, [], lesson_cell, versions={"tqdm": "3.0.0"},
+                                           imported=["tqdm"])
+    assert pip_installs(result) == [[requirement("tqdm")]]
+    assert any(line.startswith("Restart the session") and "tqdm" in line for line in printed)
 
 
 def test_rerun_with_everything_present_clones_and_installs_nothing(tmp_path, lesson_cell):
@@ -117,14 +185,17 @@ def test_rerun_with_everything_present_clones_and_installs_nothing(tmp_path, les
     content, printed, result = run_in_fake_colab(tmp_path, [], lesson_cell)
     assert result["calls"] == []
     assert result["utils"] == str(content / "course" / "utils" / "__init__.py")
-    assert printed and "datasets go in" in printed[0]
+    assert printed and "datasets go in" in printed[-1]
 
 
 def test_bare_runtime_installs_every_colab_pin(tmp_path, lesson_cell):
     _, _, result = run_in_fake_colab(tmp_path, list(catalogue.COLAB_PACKAGES), lesson_cell)
-    pip = [call for call in result["calls"] if call[1:4] == ["-m", "pip", "install"]]
-    assert pip == [[result["python"], "-m", "pip", "install", "-q",
-                    *catalogue.COLAB_PACKAGES.values()]]
+    assert pip_installs(result) == [[spec for _, _, spec in catalogue.COLAB_PACKAGES.values()]]
+
+
+def test_torch_is_never_installed():
+    assert not any("torch" in spec for _, _, spec in catalogue.COLAB_PACKAGES.values())
+    assert "torch" not in notebook_headers.setup_code()
 
 
 @pytest.mark.parametrize("notebook", LESSONS, ids=lambda n: n.file)

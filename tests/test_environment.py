@@ -4,24 +4,22 @@ import subprocess
 import sys
 
 import utils
+from tools.course import read_pins
 
 ROOT = utils.repo_root()
-PIN = re.compile(r"^\s*(?:-\s+)?([A-Za-z0-9_.\-\[\]]+)==([^\s#]+)")
-
-
-def pins(path):
-    return dict(m.groups() for line in path.read_text().splitlines() if (m := PIN.match(line)))
+YAML_PIN = re.compile(r"^\s*-\s+([A-Za-z0-9_.\-\[\]]+)==([^\s#]+)")
 
 
 def test_requirements_and_environment_yml_pin_the_same_versions():
-    requirements = pins(ROOT / "requirements.txt")
-    conda = pins(ROOT / "environment.yml")
+    requirements = read_pins(ROOT / "requirements.txt")
+    conda = dict(m.groups() for line in (ROOT / "environment.yml").read_text().splitlines()
+                 if (m := YAML_PIN.match(line)))
     assert requirements, "requirements.txt pins nothing"
     assert requirements == conda
 
 
 def test_core_pins_are_the_course_stack():
-    requirements = pins(ROOT / "requirements.txt")
+    requirements = read_pins(ROOT / "requirements.txt")
     assert requirements["tensorflow-cpu"].startswith("2.21")
     assert requirements["keras"].startswith("3.")
     assert "bcolz-zipline" in requirements and "nbval" in requirements
@@ -30,7 +28,7 @@ def test_core_pins_are_the_course_stack():
 def test_installed_versions_match_the_pins():
     from importlib.metadata import version
 
-    for name, pinned in pins(ROOT / "requirements.txt").items():
+    for name, pinned in read_pins(ROOT / "requirements.txt").items():
         assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
 
 

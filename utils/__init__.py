@@ -61,6 +61,9 @@ _EXPORTS = {
     "write_dogscats_submission": "submissions", "write_statefarm_submission": "submissions",
     "write_submission": "submissions", "submit_to_kaggle": "submissions",
     "show_download_link": "submissions", "SubmissionError": "submissions",
+    # hardware: what machine this is, the dtype policy that suits it, run-time estimate
+    "describe_hardware": "hardware", "recommended_dtype_policy": "hardware",
+    "check_hardware": "hardware",
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
@@ -87,6 +90,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
                               pretrained_or_untrained, trainable_parameter_count)
     from utils.features import best_epoch, compute_features
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
+    from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
     from utils.submissions import (SubmissionError, show_download_link, submit_to_kaggle,
                                    write_dogscats_submission, write_statefarm_submission,
                                    write_submission)

@@ -1,0 +1,120 @@
+"""utils.hardware: the device line, the dtype policy choice and the run-time estimate."""
+import subprocess
+import sys
+
+import pytest
+
+import utils
+from utils import hardware
+from utils.hardware import Gpu
+
+XEON_SAPPHIRE = """processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) Platinum 8480+
+flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_bf16 amx_tile
+
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Platinum 8480+
+flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_bf16 amx_tile
+"""
+SKYLAKE = "model name\t: Intel(R) Xeon(R) CPU @ 2.00GHz\nflags\t\t: fpu sse2 avx2 avx512f\n"
+LAPTOP = "model name\t: AMD Ryzen 5 3500U\nflags\t\t: fpu sse2 avx2\n"
+ARM = "processor\t: 0\nFeatures\t: fp asimd bf16\n"
+
+
+def cpu(text, gpus=()):
+    return hardware.describe_hardware(cpuinfo_text=text, gpus=gpus)
+
+
+def test_cpuinfo_gives_the_model_and_flags_of_the_first_processor():
+    model, flags = hardware.read_cpuinfo(XEON_SAPPHIRE)
+    assert model == "Intel(R) Xeon(R) Platinum 8480+"
+    assert {"avx512f", "avx512_bf16", "amx_bf16"} <= flags and "avx" not in flags
+
+
+def test_missing_cpuinfo_falls_back_to_a_named_cpu():
+    described = cpu("")
+    assert described.cpu_model and described.cpu_flags == frozenset()
+    assert described.cores >= 1
+
+
+def test_device_line_names_the_cpu_its_cores_and_bf16_flags():
+    line = cpu(XEON_SAPPHIRE).describe()
+    assert line.startswith("CPU only: Intel(R) Xeon(R) Platinum 8480+, ")
+    assert "avx512f avx512_bf16 amx_bf16" in line and "no GPU" in line
+    assert "avx512" not in cpu(LAPTOP).describe()
+
+
+def test_device_line_names_the_gpu():
+    line = cpu(LAPTOP, gpus=[Gpu("Tesla T4", (7, 5))]).describe()
+    assert line.startswith("GPU: Tesla T4 (compute capability 7.5)")
+
+
+@pytest.mark.parametrize("text, gpus, policy", [
+    (XEON_SAPPHIRE, (), "mixed_bfloat16"),      # AMX / AVX-512 BF16: native bfloat16
+    (SKYLAKE, (), "float32"),                   # AVX-512 without BF16: emulated
+    (LAPTOP, (), "float32"),
+    (ARM, (), "float32"),                       # only the x86 flags count
+    (LAPTOP, [Gpu("NVIDIA A100-SXM4-40GB", (8, 0))], "mixed_bfloat16"),
+    (LAPTOP, [Gpu("Tesla T4", (7, 5))], "mixed_float16"),
+    (LAPTOP, [Gpu("Tesla K80", (3, 7))], "float32"),
+    (XEON_SAPPHIRE, [Gpu("Tesla P100", (6, 0))], "float32"),  # the GPU runs the model, not the CPU
+    (LAPTOP, [Gpu("unknown GPU")], "float32"),
+])
+def test_dtype_policy_is_16_bit_only_where_it_is_native(text, gpus, policy):
+    chosen, reason = hardware.recommended_dtype_policy(cpu(text, gpus))
+    assert chosen == policy
+    assert reason
+
+
+def test_quick_profile_prints_the_device_and_measures_nothing(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    printed = []
+
+    def measure():
+        raise AssertionError("the quick profile must not time anything")
+
+    hardware.check_hardware(800, hardware=cpu(LAPTOP), measure=measure, out=printed.append)
+    assert printed == [f"Hardware: {cpu(LAPTOP).describe()}"]
+
+
+def test_full_profile_on_a_cpu_estimates_from_the_measured_rate(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    slow, fast = [], []
+    hardware.check_hardware(300, hardware=cpu(LAPTOP), measure=lambda: 50.0, out=slow.append)
+    hardware.check_hardware(300, hardware=cpu(LAPTOP), measure=lambda: 5000.0, out=fast.append)
+    # 300 TFLOP at 45% of 50 GFLOP/s: 13,333 s, 3.7 h; 100 times the rate: 2 min
+    assert "about 3.7 h" in slow[1] and "50 GFLOP/s" in slow[1]
+    assert "about 2 min" in fast[1]
+    assert "Runtime > Change runtime type" in slow[2]
+
+
+def test_full_profile_on_a_gpu_measures_nothing(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    printed = []
+    hardware.check_hardware(300, hardware=cpu(LAPTOP, [Gpu("Tesla T4", (7, 5))]),
+                            measure=lambda: pytest.fail("timed on a GPU"), out=printed.append)
+    assert len(printed) == 1 and printed[0].startswith("Hardware: GPU: Tesla T4")
+
+
+def test_estimate_scales_with_work_and_speed():
+    assert hardware.estimated_minutes(200, 100) == pytest.approx(2 * hardware.estimated_minutes(100, 100))
+    assert hardware.estimated_minutes(100, 200) == pytest.approx(hardware.estimated_minutes(100, 100) / 2)
+
+
+def test_matmul_rate_is_measured():
+    assert hardware.matmul_gflops(n=128, repeats=1) > 0
+
+
+def test_utils_exports_the_hardware_functions():
+    assert utils.recommended_dtype_policy is hardware.recommended_dtype_policy
+    assert utils.check_hardware is hardware.check_hardware
+
+
+def test_importing_hardware_imports_nothing_heavy():
+    code = ("import sys, utils.hardware; "
+            "print(sorted(m for m in ('numpy', 'tensorflow', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=utils.repo_root(), check=True).stdout
+    assert out.strip() == "[]"

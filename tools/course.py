@@ -1,0 +1,369 @@
+"""The README's two commands, in plain Python (the Makefile only calls this).
+
+    python -m tools.course                  # = make course: set up, sample data, run every notebook
+    python -m tools.course --test           # = make test: set up, then the tests on every Python
+    python -m tools.course --setup          # only the set-up
+    python -m tools.course --test -- -k colab   # arguments after -- go to the main pytest run
+
+Run it with any supported Python (3.11-3.13): that one gets `.venv` and the full test suite.
+The other supported Pythons get `.venv-py3.X` with the core requirements and run the tests
+of what differs between Pythons (CROSS_PYTHON_TESTS). A venv is (re)installed only when
+missing or when the requirement files changed. Standard library only: it runs before any
+venv exists, on Windows too.
+"""
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED = ("3.11", "3.12", "3.13")  # pyproject's requires-python says the same
+MAIN_VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"           # the main venv: everything
+CORE_REQUIREMENTS = ROOT / "requirements-core.txt"  # every other Python: runtime + test tools
+STAMP = ".installed"
+# What can differ between Pythons: bcolz arrays, the data pipeline, importing every
+# utils module, and one short notebook under nbval.
+CROSS_PYTHON_TESTS = ("tests/test_arrays.py", "tests/test_data_arrays.py",
+                      "tests/test_data_batches.py", "tests/test_data_prepare.py",
+                      "tests/test_synthetic.py", "tests/test_imports.py",
+                      "notebooks/04_sgd_intro.ipynb")
+LINTED = ("utils", "tools", "bench", "tests")
+BCOLZ = "bcolz-zipline"
+BCOLZ_COMPILE_TIME = "1-4 minutes"  # measured: 1 min 11 s and 3 min 39 s on 2-core machines
+PIN = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+)==([^\s#;]+)")
+INCLUDE = re.compile(r"^\s*-r\s+(\S+)")
+
+
+class SetupError(Exception):
+    """A set-up step that cannot go on; the message is one line saying what to do."""
+
+
+# ---------------------------------------------------------------- requirements
+
+
+def read_pins(path=REQUIREMENTS):
+    """{package: version} of a requirements file, following its `-r` includes."""
+    path = Path(path)
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if include := INCLUDE.match(line):
+            pins.update(read_pins(path.parent / include[1]))
+        elif pin := PIN.match(line):
+            pins[pin[1]] = pin[2]
+    return pins
+
+
+def requirements_digest(path):
+    """A digest of a requirements file, its includes and pyproject.toml: what a venv was built from."""
+    digest = hashlib.sha256()
+    files = [Path(path), ROOT / "pyproject.toml"]
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if include := INCLUDE.match(line):
+            files.append(Path(path).parent / include[1])
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- Pythons
+
+
+def is_ci():
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def version_of(python):
+    """'3.X' of an interpreter, or None when it does not run."""
+    try:
+        done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=60)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def python_candidates(version):
+    """Places a Python `version` may be: PATH, pyenv, the Windows launcher."""
+    found = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found += [str(p / "bin" / "python3") for p in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
+    if shutil.which("py"):  # Windows: py -3.12 knows every installed Python
+        done = subprocess.run(["py", f"-{version}", "-c", "import sys; print(sys.executable)"],
+                              capture_output=True, text=True)
+        found.append(done.stdout.strip() if done.returncode == 0 else None)
+    return [f for f in found if f]
+
+
+def find_python(version):
+    """An interpreter of `version` ('3.12'), or None."""
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == version:
+        return sys.executable
+    return next((c for c in python_candidates(version) if version_of(c) == version), None)
+
+
+def this_python():
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if version not in SUPPORTED:
+        raise SetupError(f"Python {version} is not supported: run this with Python "
+                         f"{', '.join(SUPPORTED)} (e.g. `python3.11 -m tools.course`)")
+    return version
+
+
+def other_pythons(pythons):
+    """{version: interpreter} of the other supported Pythons; a missing one fails in CI, else is skipped."""
+    found, missing = {}, []
+    for version in pythons:
+        if version == this_python():
+            continue
+        python = find_python(version)
+        if python:
+            found[version] = python
+        else:
+            missing.append(version)
+    for version in missing:
+        message = (f"Python {version} not found (looked for python{version} on PATH, in pyenv and "
+                   f"with `py -{version}`): install it to test every supported Python")
+        if is_ci():
+            raise SetupError(message)
+        print(f"skipping Python {version}: {message}", flush=True)
+    return found
+
+
+def venv_python(venv):
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def venv_for(version):
+    """Where the venv of Python `version` lives: .venv for the one running this, else .venv-py3.X."""
+    return MAIN_VENV if version == this_python() else ROOT / f".venv-py{version}"
+
+
+# ---------------------------------------------------------------- bcolz
+
+
+def wheel_cache():
+    """Where bcolz wheels compiled here are kept, so each Python compiles it once."""
+    if os.environ.get("COURSE_WHEELS"):
+        return Path(os.environ["COURSE_WHEELS"]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "fastai-dl1-keras3" / "wheels"
+
+
+def python_tag(python):
+    done = subprocess.run([python, "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def cached_bcolz_wheel(python, version):
+    tag = python_tag(python)
+    wheels = sorted(wheel_cache().glob(f"{BCOLZ.replace('-', '_')}-{version}-{tag}-*.whl"))
+    return wheels[-1] if wheels else None
+
+
+def index_has_bcolz_wheel(python, version):
+    """Whether the package index has a bcolz wheel for this interpreter (downloads it to a temp folder)."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run([python, "-m", "pip", "download", "-q", "--no-deps",
+                               "--only-binary=:all:", "-d", folder, f"{BCOLZ}=={version}"],
+                              capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def can_compile(python):
+    """Whether a C compiler and this Python's headers are here."""
+    compiler = os.environ.get("CC", "").split()[:1] or ["cc"]
+    if not any(shutil.which(c) for c in (*compiler, "gcc", "clang")) and os.name != "nt":
+        return False
+    done = subprocess.run([python, "-c", "import os, sysconfig; "
+                           "print(os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() == "True"
+
+
+def bcolz_plan(python, version):
+    """'cached', 'index' or 'compile': how this Python gets bcolz. Raises SetupError when it can't."""
+    pinned = read_pins(CORE_REQUIREMENTS)[BCOLZ]
+    if cached_bcolz_wheel(python, pinned):
+        return "cached"
+    if index_has_bcolz_wheel(python, pinned):
+        return "index"
+    if can_compile(python):
+        return "compile"
+    raise SetupError(
+        f"Python {version}: {BCOLZ}=={pinned} has no wheel for this Python and there is no C compiler "
+        f"to build it: install one (Debian/Ubuntu: apt-get install build-essential python{version}-dev; "
+        f"macOS: xcode-select --install) or use Python 3.11 or 3.12, which have wheels")
+
+
+def compile_bcolz(python, version):
+    pinned = read_pins(CORE_REQUIREMENTS)[BCOLZ]
+    print(f"Python {version}: no {BCOLZ} {pinned} wheel for this Python, compiling it once "
+          f"(about {BCOLZ_COMPILE_TIME}); later set-ups reuse {wheel_cache()}", flush=True)
+    wheel_cache().mkdir(parents=True, exist_ok=True)
+    run([python, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_cache()), f"{BCOLZ}=={pinned}"])
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def run(command, **kwargs):
+    """Run a command from the repository root; a failure stops the set-up, naming the command."""
+    done = subprocess.run([str(part) for part in command], cwd=ROOT, **kwargs)
+    if done.returncode != 0:
+        raise SetupError(f"failed (exit {done.returncode}): {' '.join(map(str, command))}")
+    return done
+
+
+def is_current(venv, requirements):
+    stamp = venv / STAMP
+    return (venv_python(venv).exists() and stamp.exists()
+            and stamp.read_text().strip() == requirements_digest(requirements))
+
+
+def install(version, python, requirements, plan):
+    """Create or refresh the venv of `version` from `requirements`; returns its interpreter."""
+    venv = venv_for(version)
+    print(f"setting up {venv.name} (Python {version}) from {requirements.name} ...", flush=True)
+    if plan == "compile":
+        compile_bcolz(python, version)
+    if not venv_python(venv).exists():
+        run([python, "-m", "venv", venv])
+    pip = [venv_python(venv), "-m", "pip"]
+    run([*pip, "install", "-q", "--upgrade", "pip"])
+    run([*pip, "install", "-q", "--find-links", wheel_cache(), "-r", requirements])
+    editable = [*map(str, pip), "install", "-q", "--no-deps"]
+    # Without build isolation pip needs no network; a venv without setuptools needs isolation.
+    if subprocess.run([*editable, "--no-build-isolation", "-e", "."], cwd=ROOT,
+                      capture_output=True).returncode:
+        run([*editable, "-e", "."])
+    (venv / STAMP).write_text(requirements_digest(requirements) + "\n")
+    return venv_python(venv)
+
+
+def setup(pythons=SUPPORTED, *, main_only=False):
+    """Make every venv current; {version: venv interpreter}, the main Python first.
+
+    Every check that can fail for lack of a Python or a compiler runs before anything is installed.
+    """
+    main = this_python()
+    wanted = {main: (sys.executable, REQUIREMENTS)}
+    if not main_only:
+        wanted.update({v: (p, CORE_REQUIREMENTS) for v, p in other_pythons(pythons).items()})
+    plans = {version: bcolz_plan(python, version)
+             for version, (python, requirements) in wanted.items()
+             if not is_current(venv_for(version), requirements)}
+    ready = {}
+    for version, (python, requirements) in wanted.items():
+        venv = venv_for(version)
+        ready[version] = (install(version, python, requirements, plans[version])
+                          if version in plans else venv_python(venv))
+    return ready
+
+
+def install_browser():
+    """Best effort: Debian's chromium for tests/test_browser.py, which skips without it."""
+    if shutil.which("chromium") or shutil.which("chromium-browser") or not shutil.which("apt-get"):
+        return
+    print("installing chromium for the browser tests ...", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    ok = (subprocess.run([*sudo, "apt-get", "update", "-qq"], **quiet).returncode == 0
+          and subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "chromium"],
+                             env=env, **quiet).returncode == 0)
+    if not ok:
+        print("chromium could not be installed (needs apt and root): the browser tests will be skipped")
+
+
+# ---------------------------------------------------------------- the two commands
+
+
+def course_environment(profile):
+    # Quiet TensorFlow's C++ logging so notebook outputs stay readable.
+    return {**os.environ, "COURSE_PROFILE": profile, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def make_data(python, env):
+    run([python, "-m", "tools.make_sample_data"], env=env)
+
+
+def course(profile):
+    python = setup(main_only=True)[this_python()]
+    env = course_environment(profile)
+    make_data(python, env)
+    return subprocess.run([str(python), "-m", "tools.run_notebooks", "--profile", profile],
+                          cwd=ROOT, env=env).returncode
+
+
+def pytest_run(python, targets, extra, env):
+    command = [str(python), "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
+               "-p", "no:cacheprovider", *extra]
+    status = subprocess.run(command, cwd=ROOT, env=env).returncode
+    if status == 5:  # pytest collected nothing: a broken checkout
+        print(f"pytest collected no tests from {' '.join(targets)}: is tests/ missing?")
+    return status
+
+
+def lint(python):
+    """ruff's pyflakes and bugbear rules (pyproject.toml) over all our Python."""
+    print("ruff check " + " ".join(LINTED), flush=True)
+    return subprocess.run([str(python), "-m", "ruff", "check", *LINTED], cwd=ROOT).returncode
+
+
+def test(profile, pythons, pytest_args):
+    ready = setup(pythons)
+    env = course_environment(profile)
+    main = this_python()
+    if lint(ready[main]):
+        print("the linter found problems (above): fix them first")
+        return 1
+    make_data(ready[main], env)
+    install_browser()
+    results = {f"Python {main}: full suite": pytest_run(ready[main], ["tests", "notebooks"],
+                                                        pytest_args, env)}
+    for version, python in ready.items():
+        if version != main:
+            print(f"\nPython {version}: the tests of what differs between Pythons", flush=True)
+            results[f"Python {version}: cross-Python tests"] = pytest_run(
+                python, CROSS_PYTHON_TESTS, ["-q"], env)
+    print()
+    for name, status in results.items():
+        print(f"{name}: {'passed' if status == 0 else f'FAILED (exit {status})'}")
+    return next((status for status in results.values() if status), 0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--test", action="store_true", help="set up, then the tests on every Python")
+    action.add_argument("--setup", action="store_true", help="only set up the venvs")
+    parser.add_argument("--profile", choices=("quick", "full"),
+                        default=os.environ.get("COURSE_PROFILE") or "quick")
+    parser.add_argument("--pythons", nargs="+", choices=SUPPORTED, default=None,
+                        help="Pythons to set up (and test) besides this one; default: all "
+                             "supported with --test, none otherwise")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                        help="after --: arguments for the main pytest run")
+    args = parser.parse_args(argv)
+    extra = [a for a in args.pytest_args if a != "--"]
+    try:
+        if args.setup:
+            setup(args.pythons or (), main_only=not args.pythons)
+            return 0
+        if args.test:
+            return test(args.profile, args.pythons or SUPPORTED, extra)
+        return course(args.profile)
+    except SetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""What machine this is: its CPU or GPU, the dtype policy that suits it, and how long a lesson takes.
+
+Nothing heavy is imported here: TensorFlow is asked about GPUs only when a function
+needs to know and no device list was passed in, and the speed measurement is one
+NumPy matmul, run only in the full profile on a CPU.
+"""
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+
+from utils.config import is_quick
+
+# CPU flags (as /proc/cpuinfo spells them) that make bfloat16 arithmetic native.
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+# Flags worth showing in the device line: they decide how fast the CPU trains.
+SHOWN_CPU_FLAGS = ("avx512f", *BF16_CPU_FLAGS)
+# A VGG16 pass reaches about this share of a large float32 matmul's speed on a CPU
+# (bench/vgg_forward.py's target), so a notebook's FLOPs divided by (matmul rate x share)
+# estimates its run time.
+CPU_TRAINING_SHARE = 0.45
+MATMUL_N = 1024  # about 2 GFLOP: a few hundredths of a second on a laptop
+COLAB_GPU_STEPS = "Runtime > Change runtime type > a GPU (e.g. T4 GPU) > Save, then run from the top"
+
+
+@dataclass(frozen=True)
+class Gpu:
+    name: str
+    compute_capability: tuple = ()  # (major, minor); () when unknown
+
+
+@dataclass(frozen=True)
+class Hardware:
+    cpu_model: str
+    cores: int
+    cpu_flags: frozenset
+    gpus: tuple = ()
+
+    def describe(self):
+        """One line naming the device the notebook will run on."""
+        if self.gpus:
+            names = ", ".join(_gpu_text(gpu) for gpu in self.gpus)
+            return f"GPU: {names} (CPU: {self.cpu_model}, {self.cores} cores)"
+        flags = [flag for flag in SHOWN_CPU_FLAGS if flag in self.cpu_flags]
+        shown = f", {' '.join(flags)}" if flags else ""
+        return f"CPU only: {self.cpu_model}, {self.cores} cores{shown}; no GPU found"
+
+
+def _gpu_text(gpu):
+    if not gpu.compute_capability:
+        return gpu.name
+    return f"{gpu.name} (compute capability {'.'.join(map(str, gpu.compute_capability))})"
+
+
+def read_cpuinfo(text):
+    """(model name, set of flags) from the text of /proc/cpuinfo; ('', set()) if absent."""
+    model, flags = "", set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key == "model name" and not model:
+            model = value.strip()
+        elif key in ("flags", "features") and not flags:
+            flags = set(value.split())
+    return model, flags
+
+
+def _cpuinfo_text():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            return file.read()
+    except OSError:  # not Linux
+        return ""
+
+
+def usable_cores():
+    """CPU cores this process may use (a container's limit, where the OS reports one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def list_gpus():
+    """The GPUs TensorFlow sees, with names and compute capabilities (imports TensorFlow)."""
+    import tensorflow as tf
+
+    gpus = []
+    for device in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(device)
+        gpus.append(Gpu(details.get("device_name", device.name),
+                        tuple(details.get("compute_capability") or ())))
+    return tuple(gpus)
+
+
+def describe_hardware(cpuinfo_text=None, gpus=None):
+    """This machine as a Hardware record. Pass `cpuinfo_text` / `gpus` to describe another one."""
+    model, flags = read_cpuinfo(_cpuinfo_text() if cpuinfo_text is None else cpuinfo_text)
+    model = model or platform.processor() or platform.machine() or "unknown CPU"
+    return Hardware(model, usable_cores(), frozenset(flags),
+                    list_gpus() if gpus is None else tuple(gpus))
+
+
+def recommended_dtype_policy(hardware=None):
+    """(Keras dtype policy, why) for this machine: a 16-bit policy only where it is native.
+
+    GPUs: bfloat16 from compute capability 8.0 (Ampere) on, float16 on 7.x (tensor cores);
+    CPUs: bfloat16 with AVX-512 BF16 or AMX. Elsewhere 16-bit maths is emulated and slower,
+    so float32.
+    """
+    hardware = hardware or describe_hardware()
+    if hardware.gpus:
+        best = max(gpu.compute_capability for gpu in hardware.gpus)
+        name = hardware.gpus[0].name
+        if best >= (8, 0):
+            return "mixed_bfloat16", f"{name} computes bfloat16 natively (compute capability >= 8.0)"
+        if best >= (7, 0):
+            return "mixed_float16", f"{name} has float16 tensor cores but no native bfloat16"
+        return "float32", f"{name} has no fast 16-bit arithmetic (compute capability < 7.0 or unknown)"
+    native = [flag for flag in BF16_CPU_FLAGS if flag in hardware.cpu_flags]
+    if native:
+        return "mixed_bfloat16", f"the CPU computes bfloat16 natively ({', '.join(native)})"
+    return "float32", "the CPU has no native bfloat16 (no AVX-512 BF16 or AMX): 16-bit would be emulated"
+
+
+def matmul_gflops(n=MATMUL_N, repeats=3):
+    """This machine's float32 matmul speed in GFLOP/s (best of `repeats`, after a warm-up)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    a @ b  # warm-up: thread pool start, caches
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def estimated_minutes(tflop, gflops, share=CPU_TRAINING_SHARE):
+    """Minutes for `tflop` of training work at `share` of a `gflops` matmul rate."""
+    return tflop * 1e3 / (gflops * share) / 60
+
+
+def _duration(minutes):
+    if minutes < 90:
+        return f"{max(1, round(minutes))} min"
+    return f"{minutes / 60:.1f} h"
+
+
+def check_hardware(full_tflop, *, hardware=None, measure=matmul_gflops, out=print):
+    """Print the device; in the full profile on a CPU, also an estimated run time.
+
+    `full_tflop` is the notebook's work in the full profile (tools/catalogue.py). The
+    quick profile only prints the device line: nothing is timed. Returns the Hardware.
+    """
+    hardware = hardware or describe_hardware()
+    out(f"Hardware: {hardware.describe()}")
+    if hardware.gpus or is_quick() or not full_tflop:
+        return hardware
+    gflops = measure()
+    minutes = estimated_minutes(full_tflop, gflops)
+    out(f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
+        f"(about {full_tflop:g} TFLOP at {CPU_TRAINING_SHARE:.0%} of the {gflops:.0f} GFLOP/s "
+        f"float32 matmul just measured).")
+    if "google.colab" in sys.modules:
+        out(f"A GPU runtime is much faster: {COLAB_GPU_STEPS}.")
+    else:
+        out("A GPU is much faster: use a machine with an NVIDIA GPU (see the README), or open "
+            f"this notebook on Colab and choose {COLAB_GPU_STEPS}.")
+    return hardware
