@@ -164,6 +164,11 @@ def test_limit_keeps_every_class_and_is_ignored_when_larger(folder, capsys):
     assert "using" not in capsys.readouterr().out.splitlines()[-1]
 
 
+def test_a_misspelt_cache_choice_is_not_taken_for_a_folder(folder):
+    with pytest.raises(ValueError, match="cache='memroy'"):
+        get_batches(folder, target_size=TARGET, cache="memroy")
+
+
 @pytest.mark.parametrize("limit", [1, 0, 2.5])
 def test_limit_below_one_per_class_or_not_whole_is_refused(folder, limit):
     with pytest.raises(ValueError, match="at least one per class"):

@@ -330,8 +330,8 @@ def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
                  every class in proportion (e.g. limit=pick(quick=200, full=None)).
     cache:       where the first epoch keeps the resized images so later epochs
                  skip decoding: "memory", "disk" (build/image_cache, reused by
-                 later runs until a file changes), a folder to use for the disk
-                 cache, None (decode every epoch), or "auto": memory when they
+                 later runs until a file changes), a Path: the disk cache's
+                 folder, None (decode every epoch), or "auto": memory when they
                  take at most MEMORY_BUDGET_FRACTION of the available RAM, else disk.
     augment:     a function from a float32 batch of images to a batch of the same
                  shape (e.g. keras.Sequential([keras.layers.RandomFlip("horizontal")])),
@@ -479,8 +479,8 @@ def _image_store(folder, target_size, cache):
     """The store that `cache` asks for (see get_batches), or None."""
     if cache is None:
         return None
-    if not (cache in CACHE_CHOICES or isinstance(cache, (str, os.PathLike))):
-        raise ValueError(f"cache={cache!r}: use one of {CACHE_CHOICES} or a folder")
+    if not (cache in CACHE_CHOICES or isinstance(cache, os.PathLike)):
+        raise ValueError(f"cache={cache!r}: use one of {CACHE_CHOICES} or a folder as a Path")
     count = len(folder.filenames)
     if cache == "auto":
         cache = "memory" if _fits_in_memory(count * target_size[0] * target_size[1] * 3) else "disk"
