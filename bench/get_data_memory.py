@@ -9,7 +9,8 @@ peak RSS. Targets:
   * what get_data itself adds (peak minus RSS before the call) is under 25 %
     of one float32 array of all 2,000 images (2000*224*224*3*4 bytes = 1.2 GB).
   * get_data on 2,000 images (listing, file checks, decoding, writing) runs
-    at >= 5x the images/s of a PIL loop over the same files in this run
+    at >= 5x the images/s of a PIL loop over the same files in this run (two
+    rounds of each, the best of each kept)
     (Image.open, .convert("RGB"), .resize((224, 224)), np.asarray).
 TensorFlow alone takes about 600 MB of RSS once imported, before any image is
 read; that part is the same for any number of images, so it is shown but not
@@ -96,11 +97,15 @@ def main():
         large_files = sorted(folders[LARGE].rglob("*.jpg"))
         for file in large_files:  # page cache warm for both contenders
             file.read_bytes()
-        pil_seconds = pil_loop_seconds(large_files)
+        pil_seconds = [pil_loop_seconds(large_files)]
         runs = {}
         for count, folder in folders.items():
             runs[count] = measure(folder, Path(tmp) / f"out_{count}.bc")
             assert runs[count]["images"] == count
+        # Speed: a second round of both, each keeping its best, as the other benches do.
+        rerun = measure(folders[LARGE], Path(tmp) / "out_again.bc")
+        get_data_seconds = [runs[LARGE]["seconds"], rerun["seconds"]]
+        pil_seconds.append(pil_loop_seconds(large_files))
     float32_mb = LARGE * SIDE * SIDE * 3 * 4 / MB
     for count, run in runs.items():
         print(f"{count:5d} images: RSS before get_data {run['before'] / MB:6.0f} MB, "
@@ -111,7 +116,7 @@ def main():
     print(f"float32 array of all {LARGE} images: {float32_mb:.0f} MB; 25 % of it: {limit:.0f} MB")
     print(f"  {'ok  ' if extra < 100 else 'MISS'} {LARGE}-image peak - {SMALL}-image peak = {extra:.0f} MB (target < 100)")
     print(f"  {'ok  ' if added < limit else 'MISS'} added by get_data on {LARGE} images = {added:.0f} MB (target < {limit:.0f})")
-    pil_rate, get_data_rate = LARGE / pil_seconds, LARGE / runs[LARGE]["seconds"]
+    pil_rate, get_data_rate = LARGE / min(pil_seconds), LARGE / min(get_data_seconds)
     speedup = get_data_rate / pil_rate
     print(f"  {'ok  ' if speedup >= TARGET_SPEEDUP else 'MISS'} get_data {get_data_rate:.0f} images/s "
           f"vs PIL loop {pil_rate:.0f} images/s: {speedup:.2f}x (target >= {TARGET_SPEEDUP:g})")
