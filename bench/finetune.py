@@ -13,6 +13,7 @@ import math
 import time
 
 import numpy as np
+from machine import print_machine
 from photos import photo_crops
 
 IMAGES, BATCH, EPOCHS = 200, 32, 3
@@ -42,6 +43,7 @@ def main():
 
     from utils.models import Vgg16
 
+    print_machine()
     keras.utils.set_random_seed(0)
     crops, labels = photo_crops(IMAGES)
     batches = PhotoBatches(crops.astype(np.float32), labels)

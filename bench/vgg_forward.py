@@ -17,6 +17,7 @@ Run from the repo root:  .venv/bin/python bench/vgg_forward.py
 import time
 
 import numpy as np
+from machine import print_machine
 from photos import photo_crops
 
 MATMUL_N = 4096
@@ -63,6 +64,7 @@ def main():
 
     from utils.models import Vgg16
 
+    print_machine()
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((MATMUL_N, MATMUL_N), dtype=np.float32) for _ in range(2))

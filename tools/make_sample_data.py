@@ -4,14 +4,18 @@
     python -m tools.make_sample_data --only statefarm
 
 For each competition: if `data/<name>/` holds a real Kaggle download, it is
-prepared (train/valid/test/sample). Otherwise a generated stand-in is written
-there first, and this says so plainly. Running it again changes nothing.
+prepared (train/valid/test/sample); a zip left by `kaggle competitions download
+-c <slug>` in data/<name>/ (or in data/) is unpacked there first. Otherwise a
+generated stand-in is written there, and this says so plainly. Running it
+again changes nothing.
 """
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from utils.config import data_root, pick, profile
+from utils.kaggle import KaggleDownloadError, found_archive, is_downloaded, unpack_download
 from utils.prepare import prepare_dogscats, prepare_statefarm, prepared_settings, summarize
 from utils.provenance import describe_data, is_generated, read_marker
 from utils.synthetic import GENERATOR_VERSION, generate_dogscats, generate_statefarm
@@ -47,6 +51,7 @@ def make_dataset(name, root, sizes, real_data_settings=None):
     preparers' own default).
     """
     root = Path(root)
+    _unpack_archive_found_in_place(name, root)
     if _holds_real_data(root):
         print(f"{name}: real Kaggle data found at {root}; preparing it.")
         settings = {} if prepared_settings(root) else (real_data_settings or {})
@@ -62,6 +67,22 @@ def make_dataset(name, root, sizes, real_data_settings=None):
     counts = PREPARERS[name](root, **settings)
     print(summarize(counts))
     return counts
+
+
+def _unpack_archive_found_in_place(name, root):
+    """Unpack the competition zip if one was downloaded by hand and not unpacked yet."""
+    archive = found_archive(name, root)
+    if archive is None:
+        return
+    if is_generated(root):
+        raise KaggleDownloadError(
+            f"found the Kaggle download {archive}, but {root} holds generated data. "
+            f"Move or delete {root} (it is generated, nothing of yours is in it) and run "
+            "`make data` again to unpack and prepare the real data.")
+    if is_downloaded(name, root):
+        return
+    print(f"{name}: found the Kaggle download {archive}; unpacking it into {root} ...")
+    unpack_download(name, root, archive)
 
 
 def _warn_if_outdated(name, root):
@@ -83,7 +104,10 @@ def main(argv=None):
     start = time.perf_counter()
     for name in names:
         root = data_root() / name
-        make_dataset(name, root, pick(quick=SIZES[name]["quick"], full=SIZES[name]["full"]))
+        try:
+            make_dataset(name, root, pick(quick=SIZES[name]["quick"], full=SIZES[name]["full"]))
+        except KaggleDownloadError as error:
+            sys.exit(f"{name}: {error}")
         print(describe_data(root))
     print(f"Data ready for profile {profile()!r} in {time.perf_counter() - start:.1f} s.")
 

@@ -16,8 +16,8 @@ import sys
 import nbformat
 
 import utils
-from tools.catalogue import (BCOLZ_WHEEL_PYTHONS, BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS,
-                             SUPPORTED)
+from tools.catalogue import BCOLZ_WHEEL_PYTHONS, BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
+from tools.course import SUPPORTED
 
 HEADER_TAG, SETUP_TAG, NAV_TAG = "course-header", "course-setup", "course-nav"
 HARDWARE_TAG = "course-hardware"
@@ -161,7 +161,7 @@ def index_notebook():
     text = (
         "# Practical Deep Learning for Coders, lessons 1–2 (Keras 3 edition)\n\n"
         "Work through the notebooks in order. Each one runs offline on a small generated "
-        "sample; with Kaggle data and ImageNet weights it runs the full lesson (see the "
+        "dataset; with Kaggle data and ImageNet weights it runs the full lesson (see the "
         "README for both).\n\n"
         "| # | Notebook | CPU | GPU | |\n|---|---|---|---|---|\n" + rows)
     nb = nbformat.v4.new_notebook()

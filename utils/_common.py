@@ -42,7 +42,12 @@ def atomic_path(target):
     target = Path(target)
     partial = target.with_name(f".{target.name}.partial")
     yield partial
-    os.replace(partial, target)
+    publish(partial, target)
+
+
+def publish(finished, target):
+    """Move a fully written temporary file to `target` in one step (atomic on one file system)."""
+    os.replace(finished, target)
 
 
 def caveat(*, untrained=False, generated=False):

@@ -11,17 +11,26 @@ Every file is checked when the folder is listed, so a broken image is
 reported by name before training starts, never as a TensorFlow error in the
 middle of an epoch.
 
+Each image is decoded once: the first epoch keeps the resized uint8 pixels
+(in memory when they fit, else in a file under build/image_cache), and later
+epochs read them from there. Decoding runs in parallel and ahead of training.
+
 TensorFlow is imported only when a pipeline is built, so `import utils.data`
 stays quick.
 """
+import contextlib
+import hashlib
 import os
+import re
+import shutil
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from utils._common import is_image_name, progress
+from utils._common import is_image_name, progress, publish
 from utils.provenance import is_generated
 
 CLASS_MODES = ("categorical", "sparse", "binary", None)
@@ -32,6 +41,12 @@ TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "R
 # we use that only while the result is still at least the target size.
 JPEG_SCALES = (1, 2, 4, 8)
 PNG_DECODER, PIL_DECODER = len(JPEG_SCALES), len(JPEG_SCALES) + 1
+CACHE_CHOICES = ("auto", "memory", "disk", None)
+# cache="auto" keeps a folder's resized images in memory while they take at most this
+# share of the RAM available when get_batches is called, else on disk. A quarter leaves
+# room for the model, for a second folder (train and valid) and for everything else.
+MEMORY_BUDGET_FRACTION = 0.25
+CACHE_FORMAT = 1  # part of the disk cache key: bump it when decoding or resizing changes
 EXIF_ORIENTATION = 0x0112  # 1 = upright; phones store other values for turned photos
 
 
@@ -47,14 +62,18 @@ class ImageFolder:
     kinds: np.ndarray        # "jpeg", "png", or "pil" for what TensorFlow can't decode (CMYK, GIF...)
     sizes: np.ndarray        # (width, height) of each file
     skipped: list            # (filename, reason) of unreadable files left out
+    found: int               # images listed before `limit` picked some of them
 
 
-def list_images(path, classes=None, on_bad_file="skip"):
+def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     """List and check every image under `path`/<class>/ (sub-folders included).
 
     classes:     class folder names in label order; default: all, sorted.
     on_bad_file: "skip" leaves unreadable files out with a warning naming
                  them; "raise" stops with an error naming them.
+    limit:       keep at most this many images, each class in proportion to
+                 its size (at least one each), picked at random with `seed`
+                 (default 0) and kept in file order; only those are checked.
     Only .jpg, .jpeg and .png files count; other files (.DS_Store, Thumbs.db)
     and hidden files are ignored. A dataset folder (train/, valid/ ...) or
     class folders nested one level too deep are refused, not read as classes.
@@ -65,10 +84,14 @@ def list_images(path, classes=None, on_bad_file="skip"):
     class_names = list(classes) if classes is not None else _find_class_folders(path)
     filenames, labels = [], []
     for label, name in enumerate(class_names):
-        found = _walk_images(path / name)
-        filenames += [os.path.relpath(file, path) for file in found]
-        labels += [label] * len(found)
+        in_class = _walk_images(path / name)
+        filenames += [os.path.relpath(file, path) for file in in_class]
+        labels += [label] * len(in_class)
     _check_no_empty_class(path, class_names, labels)  # before the slower file checks
+    found = len(filenames)
+    if limit is not None:
+        keep = _stratified_subset(labels, limit, len(class_names), seed)
+        filenames, labels = [filenames[i] for i in keep], [labels[i] for i in keep]
     checking = progress(filenames, f"checking {path.name}")
     looks = [_inspect(path / name) for name in checking]  # (kind, size or reason)
     bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
@@ -80,9 +103,32 @@ def list_images(path, classes=None, on_bad_file="skip"):
                          labels=np.array([label for _, label, _, _ in good], dtype=np.int64),
                          kinds=np.array([kind for _, _, kind, _ in good], dtype=str),
                          sizes=np.array([size for _, _, _, size in good], dtype=np.int64).reshape(-1, 2),
-                         skipped=bad)
+                         skipped=bad, found=found)
     _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
     return folder
+
+
+def _stratified_subset(labels, limit, num_classes, seed=None):
+    """Sorted indices of `limit` of `labels`, every class in proportion to its
+    count (at least one each), picked at random (repeatable: seed default 0)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    counts = np.bincount(labels, minlength=num_classes)
+    present = int((counts > 0).sum())
+    if not isinstance(limit, (int, np.integer)) or limit < present:
+        raise ValueError(f"limit={limit!r}: give a whole number of images, at least one per "
+                         f"class ({present}), or None for all {len(labels)}")
+    if limit >= len(labels):
+        return np.arange(len(labels))
+    share = limit * counts / counts.sum()
+    take = np.minimum(counts, np.maximum(counts > 0, np.floor(share))).astype(np.int64)
+    while take.sum() < limit:  # rounding down left some over: to the most short-changed class
+        take[np.argmax(np.where(take < counts, share - take, -np.inf))] += 1
+    while take.sum() > limit:  # "at least one each" overshot: from the most over-served class
+        take[np.argmin(np.where(take > 1, share - take, np.inf))] -= 1
+    rng = np.random.default_rng(0 if seed is None else seed)
+    chosen = [rng.choice(np.flatnonzero(labels == label), count, replace=False)
+              for label, count in enumerate(take) if count]
+    return np.sort(np.concatenate(chosen))
 
 
 def _find_class_folders(path):
@@ -215,20 +261,24 @@ class Batches:
     filenames:    paths relative to `path`, in dataset order when shuffle=False
     labels:       class index of each file (aligned with filenames)
     skipped:      (filename, reason) of unreadable files that were left out
+    found:        images in the folder (more than `num_images` when `limit` picked some)
     shuffle:      whether the order changes every epoch
+    cache:        where decoded images are kept between epochs ("memory", a file, or None)
     len(batches): batches per epoch
     """
 
-    def __init__(self, folder, dataset, batch_size, class_mode, shuffle):
+    def __init__(self, folder, dataset, batch_size, class_mode, shuffle, cache):
         self.path = folder.path
         self.dataset = dataset
         self.class_names = folder.class_names
         self.filenames = folder.filenames
         self.labels = folder.labels
         self.skipped = folder.skipped
+        self.found = folder.found
         self.batch_size = batch_size
         self.class_mode = class_mode
         self.shuffle = shuffle
+        self.cache = cache
 
     @property
     def num_classes(self):
@@ -260,7 +310,8 @@ class Batches:
 
 
 def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
-                class_mode="categorical", seed=None, classes=None, on_bad_file="skip"):
+                class_mode="categorical", seed=None, classes=None, on_bad_file="skip",
+                limit=None, cache="auto", augment=None):
     """Batches of images from `path`/<class>/ files.
 
     target_size: (height, width) every image is resized to.
@@ -271,37 +322,215 @@ def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
                  keep predictions aligned with `filenames`.
     classes:     class folder names in label order (default: all, sorted).
     on_bad_file: "skip" (warn and leave unreadable files out) or "raise".
+    limit:       use at most this many images: a repeatable random subset,
+                 every class in proportion (e.g. limit=pick(quick=200, full=None)).
+    cache:       where the first epoch keeps the resized images so later epochs
+                 skip decoding: "memory", "disk" (build/image_cache, reused by
+                 later runs until a file changes), a Path: the disk cache's
+                 folder, None (decode every epoch), or "auto": memory when they
+                 take at most MEMORY_BUDGET_FRACTION of the available RAM, else disk.
+    augment:     a function from a float32 batch of images to a batch of the same
+                 shape (e.g. keras.Sequential([keras.layers.RandomFlip("horizontal")])),
+                 applied after the cache, so every epoch sees new variations.
     """
+    folder = _open_folder(path, classes, on_bad_file, limit, seed, class_mode)
+    target_size = tuple(target_size)
+    store = _image_store(folder, target_size, cache)
+    dataset = _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
+                             store=store, augment=augment)
+    return Batches(folder, dataset, batch_size, class_mode, shuffle,
+                   cache=store.where if store else None)
+
+
+def _open_folder(path, classes, on_bad_file, limit, seed, class_mode):
+    """List and check the images, and say how many there are."""
+    from utils.config import is_quick
+
     if class_mode not in CLASS_MODES:
         raise ValueError(f"class_mode={class_mode!r}: use one of {CLASS_MODES}")
-    folder = list_images(path, classes, on_bad_file)
+    folder = list_images(path, classes, on_bad_file, limit=limit, seed=seed)
     if class_mode == "binary" and len(folder.class_names) != 2:
         raise ValueError(f"class_mode='binary' needs 2 classes; {path} has {folder.class_names}")
-    print(f"Found {len(folder.filenames)} images in {len(folder.class_names)} classes "
+    print(f"Found {folder.found} images in {len(folder.class_names)} classes "
           f"under {folder.path}" + (" (generated data)" if is_generated(path) else ""))
-    dataset = _image_dataset(folder, batch_size, shuffle, tuple(target_size), class_mode, seed)
-    return Batches(folder, dataset, batch_size, class_mode, shuffle)
+    if limit is not None and limit < folder.found:
+        why = "quick profile" if is_quick() else f"limit={limit}"
+        print(f"using {len(folder.filenames)} of {folder.found} images ({why})")
+    return folder
 
 
-def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed):
+def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
+                   store=None, augment=None, as_uint8=False):
+    """Batches of images (float32, or uint8 with as_uint8) and labels, decoded in
+    parallel ahead of use; through `store` when given (see _ImageStore)."""
     import tensorflow as tf
 
     files = [str(folder.path / name) for name in folder.filenames]
     decoders = [_pick_decoder(kind, size, target_size) for kind, size in zip(folder.kinds, folder.sizes)]
-    columns = (files, np.array(decoders, dtype=np.int32))
+    columns = (np.arange(len(files), dtype=np.int64), files, np.array(decoders, dtype=np.int32))
     if class_mode is not None:
         columns += (_encode_labels(folder.labels, len(folder.class_names), class_mode),)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
-    def load(file, decoder, *label):
-        image = tf.image.resize(_decode(file, decoder), target_size)
-        return (image, *label) if label else image
+    def load(index, file, decoder, *label):
+        image = (_through_store(store, index, file, decoder, target_size) if store
+                 else _resized_uint8(file, decoder, target_size))
+        return (image, *label)
+
+    def finish(images, *label):
+        if not as_uint8:
+            images = tf.cast(images, tf.float32)
+        if augment is not None:
+            images = augment(images)
+        return (images, *label) if label else images
 
     # deterministic=True: parallel decoding, results still in file order.
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size).map(finish, num_parallel_calls=tf.data.AUTOTUNE,
+                                            deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _resized_uint8(file, decoder, target_size):
+    """One image decoded and resized (bilinear), rounded to uint8 as a cache keeps it."""
+    import tensorflow as tf
+
+    image = tf.image.resize(_decode(file, decoder), target_size)
+    return tf.cast(tf.round(tf.clip_by_value(image, 0, 255)), tf.uint8)
+
+
+def _through_store(store, index, file, decoder, target_size):
+    """Image `index` from the store, or decoded now and handed to the store."""
+    import tensorflow as tf
+
+    found, kept = tf.numpy_function(store.get, [index], (tf.bool, tf.uint8), stateful=True)
+
+    def decode_and_keep():
+        image = _resized_uint8(file, decoder, target_size)
+        stored = tf.numpy_function(store.put, [index, image], tf.bool, stateful=True)
+        with tf.control_dependencies([stored]):
+            return tf.identity(image)
+
+    image = tf.cond(tf.reshape(found, []), lambda: tf.reshape(kept, (*target_size, 3)),
+                    decode_and_keep)
+    image.set_shape((*target_size, 3))
+    return image
+
+
+# ---------------------------------------------------------------- the decoded-image cache
+
+class _ImageStore:
+    """Resized uint8 images by index, filled as the first epoch decodes them.
+
+    In memory, or in a .npy file on disk (a memory map, so it can be larger
+    than RAM). A disk store is written under a temporary name and renamed to
+    images.npy once every image is in it, so a later run (or another Batches
+    of the same files) only ever finds complete caches.
+    """
+
+    def __init__(self, images, have, where, finished_path=None):
+        self.images, self.have, self.where = images, have, where
+        self._finished_path = finished_path
+        self._missing = int((~have).sum())
+        self._nothing = np.zeros((0, 0, 3), np.uint8)
+
+    @classmethod
+    def in_memory(cls, count, target_size):
+        return cls(np.empty((count, *target_size, 3), np.uint8), np.zeros(count, bool), "memory")
+
+    @classmethod
+    def on_disk(cls, folder, count, target_size):
+        shape = (count, *target_size, 3)
+        finished = folder / "images.npy"
+        if finished.is_file():
+            with contextlib.suppress(ValueError, OSError):  # damaged: write it again below
+                images = np.load(finished, mmap_mode="r")
+                if images.shape == shape and images.dtype == np.uint8:
+                    return cls(images, np.ones(count, bool), str(finished))
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(folder)
+        filling = folder / f"filling.{os.getpid()}.{uuid.uuid4().hex[:8]}.npy"
+        images = np.lib.format.open_memmap(filling, mode="w+", dtype=np.uint8, shape=shape)
+        return cls(images, np.zeros(count, bool), str(finished), finished_path=finished)
+
+    def get(self, index):
+        if self.have[index]:
+            return np.True_, self.images[index]
+        return np.False_, self._nothing
+
+    def put(self, index, image):
+        if not self.have[index]:
+            self.images[index] = image
+            self.have[index] = True
+            self._missing -= 1
+            if self._missing == 0 and self._finished_path is not None:
+                self.images.flush()
+                publish(self.images.filename, self._finished_path)  # the map stays valid
+        return np.True_
+
+
+def _image_store(folder, target_size, cache):
+    """The store that `cache` asks for (see get_batches), or None."""
+    if cache is None:
+        return None
+    if not (cache in CACHE_CHOICES or isinstance(cache, os.PathLike)):
+        raise ValueError(f"cache={cache!r}: use one of {CACHE_CHOICES} or a folder as a Path")
+    count = len(folder.filenames)
+    if cache == "auto":
+        cache = "memory" if _fits_in_memory(count * target_size[0] * target_size[1] * 3) else "disk"
+    if cache == "memory":
+        return _ImageStore.in_memory(count, target_size)
+    root = _default_cache_root() if cache == "disk" else Path(cache)
+    return _ImageStore.on_disk(root / _cache_name(folder, target_size), count, target_size)
+
+
+def _fits_in_memory(nbytes):
+    import psutil
+
+    return nbytes <= MEMORY_BUDGET_FRACTION * psutil.virtual_memory().available
+
+
+def _default_cache_root():
+    from utils.config import build_root
+
+    return build_root() / "image_cache"
+
+
+def _cache_name(folder, target_size):
+    """<folder>_<h>x<w>_<where>/<what>: `what` changes whenever a file is added,
+    removed, rewritten or touched, so a stale cache is never read."""
+    where = hashlib.sha256(str(folder.path.resolve()).encode()).hexdigest()[:10]
+    what = hashlib.sha256(repr((CACHE_FORMAT, target_size)).encode())
+    for name in folder.filenames:
+        info = os.stat(folder.path / name)
+        what.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return Path(f"{folder.path.name}_{target_size[0]}x{target_size[1]}_{where}",
+                what.hexdigest()[:20])
+
+
+def _remove_abandoned(folder):
+    """Delete our own cache files that can't be used any more: caches of older
+    versions of these files (sibling folders), and unfinished fills whose
+    process has ended. Only ever touches files this module wrote."""
+    for sibling in folder.parent.iterdir():
+        if sibling != folder and sibling.is_dir() and re.fullmatch(r"[0-9a-f]{20}", sibling.name):
+            shutil.rmtree(sibling, ignore_errors=True)
+    for filling in folder.glob("filling.*.npy"):
+        pid = int(filling.name.split(".")[1])
+        if not _process_alive(pid):
+            filling.unlink(missing_ok=True)
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _encode_labels(labels, num_classes, class_mode):
@@ -357,12 +586,14 @@ def _read_with_pil(file):
 
 # ---------------------------------------------------------------- arrays on disk
 
-def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=True):
+def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=True, limit=None):
     """All images under `path`/<class>/ as one uint8 array on disk (bcolz), in
     `filenames` order, written batch by batch so memory use stays small
-    however many images there are.
+    however many images there are. Decoded as get_batches decodes them
+    (in parallel, ahead of writing), with the same pixels.
 
-    dest: where to write; default `<path's parent>/arrays/<name>_<h>x<w>.bc`.
+    dest:  where to write; default `<path's parent>/arrays/<name>_<h>x<w>.bc`.
+    limit: at most this many images (see get_batches).
     Returns the array opened read-only: `x[:64]` reads 64 images into
     memory, `len(x)` counts them; use `load_array(dest)` to read it all.
     """
@@ -373,12 +604,14 @@ def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=T
     path = Path(path)
     height, width = target_size
     dest = Path(dest) if dest is not None else path.parent / "arrays" / f"{path.name}_{height}x{width}.bc"
-    batches = get_batches(path, batch_size=batch_size, shuffle=False,
-                          target_size=target_size, class_mode=None)
+    folder = _open_folder(path, None, "skip", limit, None, class_mode=None)
+    dataset = _image_dataset(folder, batch_size, False, (height, width), None, None, as_uint8=True)
+    batches = -(-len(folder.filenames) // batch_size)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with ArrayWriter(dest, overwrite=overwrite) as writer:
-        for images in progress(batches, f"writing {dest.name}", "batch", len(batches), batches.num_images):
-            writer.append(np.round(images).astype(np.uint8))
+        for images in progress(dataset.as_numpy_iterator(), f"writing {dest.name}", "batch",
+                                batches, len(folder.filenames)):
+            writer.append(images)
     return bcolz.open(str(dest), mode="r")
 
 

@@ -89,6 +89,31 @@ def download(name, dest=None, client=None):
     if not archive.exists():
         raise KaggleDownloadError(f"the Kaggle client reported no error but {archive} "
                                   "was not written; run the download again.")
+    return unpack_download(short_name, dest, archive)
+
+
+def found_archive(name, dest):
+    """The competition zip that `kaggle competitions download -c <slug>` leaves,
+    looked for in `dest` and in the folder above it (data/), or None."""
+    dest = Path(dest)
+    for folder in (dest, dest.parent):
+        archive = folder / f"{competition_slug(name)}.zip"
+        if archive.is_file():
+            return archive
+    return None
+
+
+def unpack_download(name, dest, archive):
+    """Unpack a downloaded competition zip (nested zips too, nothing written
+    outside `dest`) into `dest` and check it holds what the competition has.
+
+    For a download made by `download` or by the kaggle command line. Safe to
+    run again; the archive is left where it is.
+    """
+    slug = competition_slug(name)
+    short_name = next(key for key, value in COMPETITIONS.items() if value == slug)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
     extract_all(archive, dest, rules=rules_url(slug))
     _lift_out_of_imgs(dest)
     missing = [item for item in EXPECTED_FILES[short_name] if not (dest / item).exists()]
