@@ -17,7 +17,6 @@ alone until set_trainable() unfreezes more.
 """
 import contextlib
 import os
-import warnings
 from pathlib import Path
 
 import keras
@@ -352,11 +351,7 @@ class Vgg16:
 
     def load_trained_weights(self, path):
         """Load a checkpoint written by fit/fit_head into the trained part."""
-        with warnings.catch_warnings():
-            # A checkpoint restores weights; the optimizer's state in it is not needed, and
-            # Keras warns when a recompiled optimizer's variables don't match it.
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            self.trained_part().load_weights(str(path))
+        cached.load_checkpoint(self.trained_part(), path)
         self.head_ready = True
 
     def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss"):
