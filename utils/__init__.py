@@ -14,6 +14,8 @@ _EXPORTS = {
     "profile": "config", "is_quick": "config", "pick": "config",
     "repo_root": "config", "data_root": "config", "build_root": "config",
     "headline": "config", "check_floor": "config", "seed_everything": "config",
+    # _common: the caveat that marks results of generated data or untrained weights
+    "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
     "onehot": "arrays",
@@ -65,6 +67,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
+    from utils._common import caveat
     from utils.config import (build_root, check_floor, data_root, headline, is_quick, pick,
                               profile, repo_root, seed_everything)
     from utils.arrays import ArrayWriter, load_array, onehot, save_array
