@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from utils.analysis import five_views, image_title, show_confusion_matrix, show_five_views
-from utils.scoring import clip_log_loss_table, log_loss
+from utils.scoring import best_clip_level, clip_log_loss_table, clipping_effect, log_loss
 
 CATS_DOGS = ["cats", "dogs"]
 
@@ -98,6 +98,27 @@ def test_clip_table_for_ten_classes_uses_the_multiclass_levels():
     rows = clip_log_loss_table(probabilities, labels)
     assert rows[1]["low"] == pytest.approx(0.05 / 9) and rows[1]["high"] == 0.95
     assert rows[1]["log_loss"] < rows[0]["log_loss"]
+
+
+def test_clipping_effect_splits_the_change_between_right_and_wrong_answers():
+    labels = np.array([1] * 9 + [0, 0])
+    dog = np.array([0.999] * 9 + [0.999, 0.6])  # one confident mistake, one unsure one
+    effect = clipping_effect(dog, labels, 0.98)
+    assert effect["confident_wrong"] == 1 and effect["confident_right"] == 9
+    assert effect["saved"] == pytest.approx(-np.log(0.001) + np.log(0.02))
+    assert effect["paid"] == pytest.approx(9 * (np.log(0.999) - np.log(0.98)))
+    change = log_loss(dog, labels) - log_loss(np.clip(dog, 0.02, 0.98), labels)
+    assert (effect["saved"] - effect["paid"]) / len(labels) == pytest.approx(change)
+
+
+def test_with_only_unsure_mistakes_clipping_costs_and_is_not_chosen(capsys):
+    labels = np.array([1] * 9 + [0])
+    dog = np.array([0.999] * 9 + [0.6])
+    effect = clipping_effect(dog, labels, 0.98)
+    assert effect["confident_wrong"] == 0 and effect["saved"] == 0 and effect["paid"] > 0
+    assert best_clip_level(clip_log_loss_table(dog, labels)) is None
+    confident_mistake = np.array([0.999] * 9 + [0.999])
+    assert best_clip_level(clip_log_loss_table(confident_mistake, labels)) is not None
 
 
 def test_confusion_matrix_counts_true_rows_and_predicted_columns(binary_results):

@@ -211,3 +211,34 @@ def test_large_jpegs_decoded_at_reduced_scale_look_the_same(tmp_path):
     ours = next(iter(batches))[0]
     reference = np.asarray(Image.fromarray(pixels).resize((224, 224), Image.BILINEAR), np.float32)
     assert np.abs(ours - reference).mean() < 3
+
+
+# ---------------------------------------------------------------- augmentation
+
+def test_augmenter_changes_images_only_in_training_and_keeps_their_range():
+    from utils.data import augmenter
+
+    images = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    augment = augmenter(seed=1)
+    changed = np.asarray(augment(images, training=True))
+    assert changed.shape == images.shape
+    assert np.abs(changed - images).mean() > 1 and changed.min() >= 0 and changed.max() <= 255
+    np.testing.assert_array_equal(np.asarray(augment(images, training=False)), images)
+
+
+def test_augmenter_flip_mirrors_some_images_and_leaves_the_rest():
+    from utils.data import augmenter
+
+    images = np.random.default_rng(0).uniform(0, 255, (16, 8, 8, 3)).astype("float32")
+    flipped = np.asarray(augmenter(rotation=0, shift=0, zoom=0, contrast=0, flip=True,
+                                   seed=3)(images, training=True))
+    same = [np.allclose(a, b) for a, b in zip(flipped, images)]
+    mirrored = [np.allclose(a, b[:, ::-1]) for a, b in zip(flipped, images)]
+    assert all(s or m for s, m in zip(same, mirrored)) and any(same) and any(mirrored)
+
+
+def test_augmenter_that_changes_nothing_is_refused():
+    from utils.data import augmenter
+
+    with pytest.raises(ValueError, match="change nothing"):
+        augmenter(rotation=0, shift=0, zoom=0, contrast=0)

@@ -5,6 +5,7 @@ about 50x faster than at 224x224, so the whole file takes well under a minute.
 """
 import hashlib
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -199,6 +200,21 @@ def test_fit_learns_and_checkpoints_only_the_head_each_epoch(trained, data):
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
     vgg.load_trained_weights(checkpoints / files[-1])
     np.testing.assert_allclose(vgg.predict(data[1].images)[0], after_two_epochs, atol=1e-6)
+
+
+def test_reloading_a_head_checkpoint_after_recompiling_is_silent(data, tmp_path):
+    train, valid = data
+    vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
+    features, labels = vgg.compute_features(train)
+    vgg.fit_head(features, labels, epochs=1, checkpoint_dir=tmp_path)
+    trained_head = vgg.head_model.predict(features, verbose=0)
+    vgg.compile(lr=0.0005)  # a fresh optimizer, unlike the one saved with the head
+    head = vgg.model.get_layer("head_predictions")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vgg.load_trained_weights(tmp_path / "head_epoch01.weights.h5")
+    np.testing.assert_allclose(vgg.head_model.predict(features, verbose=0), trained_head, atol=1e-6)
 
 
 def test_evaluate_prints_metrics_with_the_caveat(trained, data, capsys):

@@ -74,3 +74,27 @@ def test_runner_reads_the_last_headline_and_its_caveats():
     ]
     assert run_notebooks.headline_of(nb) == ("val_acc=0.8125", "generated data, untrained weights")
     assert run_notebooks.headline_of(nbformat.v4.new_notebook()) == ("", "")
+
+
+EXERCISED = ["02_dogs_cats_redux.ipynb", "03_statefarm.ipynb"]
+
+
+@pytest.mark.parametrize("name", EXERCISED)
+def test_notebook_ends_with_exercises_then_reading_before_the_navigation(name):
+    cells = nbformat.read(NOTEBOOK_DIR / name, as_version=4).cells
+    headings = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source]
+    assert "## Try this" in headings and "## Further reading" in headings
+    assert headings.index("## Checks") < headings.index("## Try this") < headings.index("## Further reading")
+    assert "course-nav" in cells[-1].metadata.get("tags", [])
+    exercises = next(c.source for c in cells if c.source.startswith("## Try this"))
+    assert 3 <= len(re.findall(r"^\d+\. ", exercises, flags=re.M)) <= 6
+    assert "Kaggle" in exercises and "submission" in exercises  # the 2017 homework
+
+
+@pytest.mark.parametrize("name", EXERCISED)
+def test_clip_level_and_floors_come_from_the_run(name):
+    source = "\n".join(c.source for c in code_cells(NOTEBOOK_DIR / name))
+    assert "CLIP = utils.best_clip_level(" in source and not re.search(r"CLIP = 0\.\d", source)
+    assert "load_best_checkpoint(" in source
+    assert not re.search(r"^\s*assert .*accuracy", source, flags=re.M), "floors go through check_floor"
+    assert "utils.check_floor(" in code_cells(NOTEBOOK_DIR / name)[-1].source

@@ -14,6 +14,8 @@ _EXPORTS = {
     "profile": "config", "is_quick": "config", "pick": "config",
     "repo_root": "config", "data_root": "config", "build_root": "config",
     "headline": "config", "check_floor": "config", "seed_everything": "config",
+    # _common: the caveat that marks results of generated data or untrained weights
+    "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
     "onehot": "arrays",
@@ -35,12 +37,13 @@ _EXPORTS = {
     "generate_dogscats": "synthetic", "generate_statefarm": "synthetic",
     # data: images into batches
     "get_batches": "data", "get_data": "data", "get_classes": "data", "list_images": "data",
+    "augmenter": "data",
     # datasets: keras.datasets with offline stand-ins (06-08)
     "ImageData": "datasets", "load_mnist": "datasets", "load_cifar10": "datasets",
     "make_shape_images": "datasets",
     # scoring: log loss, clipping, per-class accuracy
     "log_loss": "scoring", "clip_binary": "scoring", "clip_multiclass": "scoring",
-    "clip_log_loss_table": "scoring", "best_clip_level": "scoring",
+    "clip_log_loss_table": "scoring", "best_clip_level": "scoring", "clipping_effect": "scoring",
     "per_class_accuracy": "scoring",
     # conv_arithmetic: output sizes and parameter counts
     "conv_output_size": "conv_arithmetic", "conv_params": "conv_arithmetic",
@@ -67,6 +70,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
+    from utils._common import caveat
     from utils.config import (build_root, check_floor, data_root, headline, is_quick, pick,
                               profile, repo_root, seed_everything)
     from utils.arrays import ArrayWriter, load_array, onehot, save_array
@@ -79,10 +83,10 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
                                prepared_settings, read_driver_list, split_at_random,
                                split_by_driver, summarize)
     from utils.synthetic import generate_dogscats, generate_statefarm
-    from utils.data import get_batches, get_classes, get_data, list_images
+    from utils.data import augmenter, get_batches, get_classes, get_data, list_images
     from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
     from utils.scoring import (best_clip_level, clip_binary, clip_log_loss_table, clip_multiclass,
-                               log_loss, per_class_accuracy)
+                               clipping_effect, log_loss, per_class_accuracy)
     from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
     from utils.imagenet import decode_imagenet, imagenet_class_names

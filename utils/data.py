@@ -630,3 +630,36 @@ def get_classes(path):
             "train_filenames": train.filenames, "valid_filenames": valid.filenames,
             "test_filenames": test.filenames if test else []}
 
+
+
+# ---------------------------------------------------------------- augmentation
+
+def augmenter(rotation=0.03, shift=0.08, zoom=0.1, contrast=0.2, flip=False, seed=None):
+    """Random changes to a batch of images, as Keras preprocessing layers.
+
+        augment = augmenter(seed=42)
+        changed = augment(images, training=True)  # a new random version each call
+
+    rotation: a fraction of a full turn (0.03 is about +-11 degrees); shift: a
+    fraction of the height and width; zoom: a fraction of the size; contrast: a
+    factor range around 1. Zero leaves that change out. flip=False by default:
+    a mirrored picture can change the class (State Farm's right hand becomes a
+    left hand). With training=False the images pass unchanged, as at prediction.
+    Works on 0..255 float images from get_batches.
+    """
+    import keras
+
+    layers = []
+    if rotation:
+        layers.append(keras.layers.RandomRotation(rotation, fill_mode="reflect", seed=seed))
+    if shift:
+        layers.append(keras.layers.RandomTranslation(shift, shift, fill_mode="reflect", seed=seed))
+    if zoom:
+        layers.append(keras.layers.RandomZoom(zoom, fill_mode="reflect", seed=seed))
+    if contrast:
+        layers.append(keras.layers.RandomContrast(contrast, value_range=(0, 255), seed=seed))
+    if flip:
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if not layers:
+        raise ValueError("augmenter() with every change at zero would change nothing")
+    return keras.Sequential(layers, name="augmenter")

@@ -8,6 +8,7 @@ trained, named by epoch, so the best epoch can be reloaded later.
 import contextlib
 import logging
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -172,6 +173,17 @@ def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_arg
                         callbacks=callbacks, verbose=verbose, **fit_args)
     vgg.epochs_done += epochs
     return history
+
+
+def load_checkpoint(model, path):
+    """Load weights saved with model.save_weights, quietly.
+
+    A checkpoint restores weights; the optimizer state saved beside them is not
+    needed, and Keras warns when a recompiled optimizer's variables don't match it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(str(path))
 
 
 class TrainedPartCheckpoint(keras.callbacks.Callback):

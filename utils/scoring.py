@@ -89,6 +89,7 @@ def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=Fal
         print(f"{row['clip']:<18}{row['log_loss']:.4f}")
     return rows
 
+
 def best_clip_level(rows):
     """The clip level (None: no clipping) with the lowest validation log loss in `rows`.
 
@@ -98,6 +99,29 @@ def best_clip_level(rows):
     best = min(rows, key=lambda row: (round(row["log_loss"], 6), row["high"] is not None,
                                       -(row["high"] or 0)))
     return best["high"]
+
+
+def clipping_effect(probabilities, labels, high):
+    """What clipping at `high` does to the log loss, split by right and wrong answers.
+
+    Returns a dict: confident_wrong / confident_right (how many predictions were
+    wrong / right with a top probability above `high`), saved (total log loss the
+    wrong answers lose by clipping) and paid (total log loss the right answers
+    gain). Clipping lowers the mean log loss exactly when saved > paid.
+    """
+    matrix = as_matrix(probabilities)
+    labels = np.asarray(labels, dtype="int64")
+    clipped = clip_multiclass(matrix, high)
+    right = matrix.argmax(axis=1) == labels
+    sure = matrix.max(axis=1) > high
+
+    def total(p, rows):
+        return log_loss(p[rows], labels[rows]) * rows.sum() if rows.any() else 0.0
+
+    return {"confident_wrong": int((~right & sure).sum()),
+            "confident_right": int((right & sure).sum()),
+            "saved": total(matrix, ~right) - total(clipped, ~right),
+            "paid": total(clipped, right) - total(matrix, right)}
 
 
 def per_class_accuracy(y_true, y_pred, num_classes=None):
