@@ -13,7 +13,14 @@ export COURSE_PROFILE := $(PROFILE)
 
 .PHONY: course test setup lab lint data browser clean-build headers
 
-setup: $(STAMP)
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+
+setup: $(STAMP) $(KERNEL_CONFIG)
+
+# Kernels from the venv read this: C++ library logs stay out of notebook outputs.
+$(KERNEL_CONFIG): tools/ipython_kernel_config.py $(STAMP)
+	mkdir -p $(dir $@)
+	cp $< $@
 
 # Re-install only when the pins change or the venv is missing.
 $(STAMP): requirements.txt pyproject.toml
@@ -23,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-data: $(STAMP)
+data: setup
 	$(PY) -m tools.make_sample_data
 
 course: data
@@ -52,7 +59,7 @@ test: lint data browser
 # get the full profile (as when you open a notebook yourself) unless you say
 # `make lab PROFILE=quick`.
 LAB_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),full)
-lab: $(STAMP)
+lab: setup
 	COURSE_PROFILE=$(LAB_PROFILE) $(VENV)/bin/jupyter lab \
 	  --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  notebooks/00_index.ipynb

@@ -14,6 +14,8 @@ _EXPORTS = {
     "profile": "config", "is_quick": "config", "pick": "config",
     "repo_root": "config", "data_root": "config", "build_root": "config",
     "headline": "config", "check_floor": "config", "seed_everything": "config",
+    # _common: the one wording of the generated-data / untrained-weights caveat
+    "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
     "onehot": "arrays",
@@ -66,6 +68,7 @@ _EXPORTS = {
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.config import (build_root, check_floor, data_root, headline, is_quick, pick,
                               profile, repo_root, seed_everything)
+    from utils._common import caveat
     from utils.arrays import ArrayWriter, load_array, onehot, save_array
     from utils.plotting import (animate_line_fit, plot_confusion_matrix, plot_digit_values,
                                 plot_history, plot_per_class_accuracy, plot_predictions_grid,
