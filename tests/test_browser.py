@@ -245,7 +245,7 @@ FAKE_ROWS = [
     {"notebook": "99_<blink>", "status": "failed", "seconds": 1.0, "headline": "", "caveats": "",
      "error": "ValueError: <marquee>not</marquee> markup", "html": "notebooks/99_extra.html"},
 ]
-COLUMNS = ["#", "Notebook", "Status", "Run time", "Headline metric", "Generated data / untrained weights"]
+COLUMNS = ["#", "Notebook", "Status", "Run time", "Headline metric", "Caveats: generated or stand-in data, untrained weights"]
 
 
 class ReportTable(html.parser.HTMLParser):
@@ -310,9 +310,9 @@ def test_report_has_one_linked_row_per_notebook(tmp_path):
     first, second, failed = (dict(zip(COLUMNS, r["cells"])) for r in table.rows)
     assert first["Notebook"].startswith("Lesson 1: Dogs vs Cats")  # title from the catalogue
     assert first["Run time"] == "1 min 23 s" and second["Run time"] == "6.2 s"
-    assert "generated data" in first["Generated data / untrained weights"]
-    assert "untrained weights" in first["Generated data / untrained weights"]
-    assert second["Generated data / untrained weights"] == "none"
+    assert "generated data" in first["Caveats: generated or stand-in data, untrained weights"]
+    assert "untrained weights" in first["Caveats: generated or stand-in data, untrained weights"]
+    assert second["Caveats: generated or stand-in data, untrained weights"] == "none"
     assert "ValueError: <marquee>not</marquee> markup" in failed["Notebook"]  # shown as text ...
     assert "marquee" not in table.tags and "blink" not in table.tags  # ... never as markup
     assert "quick" in index.read_text(encoding="utf-8")

@@ -66,3 +66,17 @@ def test_check_floor_explains_real_photos_through_an_untrained_network(capsys):
     out = capsys.readouterr().out
     assert "HEADLINE val_acc=0.4800  [untrained weights]" in out
     assert "near chance (chance is 0.50)" in out and "ImageNet weights" in out
+
+
+def test_stand_in_data_is_flagged_in_the_headline_and_the_floor_message(capsys):
+    stand_in = "scikit-learn digits standing in for MNIST"
+    assert utils.check_floor("test_accuracy", 0.97, 0.95, stand_in=stand_in)
+    out = capsys.readouterr().out
+    assert f"HEADLINE test_accuracy=0.9700  [{stand_in}]" in out
+    assert f">= 0.95 ({stand_in})" in out
+    with pytest.raises(AssertionError, match=f"below the floor 0.95 for {stand_in}"):
+        utils.check_floor("test_accuracy", 0.5, 0.95, stand_in=stand_in)
+    assert utils.caveat(generated=True, untrained=True, stand_in=stand_in) == \
+        f"  [generated data, {stand_in}, untrained weights]"
+    with pytest.raises(ValueError, match="no commas"):
+        utils.caveat(stand_in="digits, not MNIST")

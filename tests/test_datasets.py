@@ -42,6 +42,7 @@ def test_mnist_falls_back_to_sklearn_digits_and_says_so(monkeypatch, capsys):
     assert "MNIST is not available" in out and "URL fetch failure" in out
     assert "scikit-learn" in out
     assert data.name == "sklearn-digits" and not data.real and not data.generated
+    assert data.caveat == "  [scikit-learn digits standing in for MNIST]"  # real scans, not MNIST
     assert "URL fetch failure" in data.describe()
     total = len(data.y_train) + len(data.y_valid) + len(data.y_test)
     assert total == 1797
@@ -78,6 +79,7 @@ def test_mnist_uses_keras_when_it_works(monkeypatch, capsys):
                         lambda *a, **k: fake_keras_data(600, 100, (28, 28)))
     data = utils.load_mnist(valid_size=100, max_train=200, seed=0)
     assert data.real and not data.generated and data.name == "mnist"
+    assert data.caveat == ""
     assert "not available" not in capsys.readouterr().out
     assert (len(data.y_train), len(data.y_valid), len(data.y_test)) == (200, 100, 100)
     assert np.bincount(data.y_valid).tolist() == [10] * 10  # stratified
@@ -102,6 +104,7 @@ def test_cifar10_offline_is_generated_and_announced(monkeypatch, capsys):
     assert calls == [1]
     out = capsys.readouterr().out
     assert "CIFAR-10 is not available" in out and "GENERATED" in out
+    assert data.caveat == "  [generated data]"
     assert data.generated and not data.real and data.name == "generated-shapes"
     assert data.class_names == datasets.SHAPE_CLASSES
     assert data.x_train.dtype == np.uint8 and data.image_shape == (32, 32, 3)

@@ -76,3 +76,13 @@ def test_plot_history_draws_train_and_validation():
     assert drawn == [{"train": ([1, 2], [1.0, 0.5]), "validation": ([1, 2], [1.1, 0.7])},
                      {"train": ([1, 2], [0.5, 0.8])}]
     plt.close(fig)
+
+
+def test_learning_curves_and_confusion_matrix_carry_the_caveat():
+    fig = utils.plot_history({"loss": [1.0, 0.5]}, note="  [generated data]")
+    assert fig._suptitle.get_text() == "[generated data]"
+    _, ax = plt.subplots()
+    utils.plot_confusion_matrix([0, 1], [0, 0], ["a", "b"], ax=ax, note=utils.caveat(untrained=True))
+    assert ax.get_title() == "Confusion matrix\n[untrained weights]"
+    assert utils.plot_history({"loss": [1.0]})._suptitle is None
+    plt.close("all")

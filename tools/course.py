@@ -27,6 +27,7 @@ MAIN_VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"           # the main venv: everything
 CORE_REQUIREMENTS = ROOT / "requirements-core.txt"  # every other Python: runtime + test tools
 STAMP = ".installed"
+KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"
 # What can differ between Pythons: bcolz arrays, the data pipeline, importing every
 # utils module, and one short notebook under nbval.
 CROSS_PYTHON_TESTS = ("tests/test_arrays.py", "tests/test_data_arrays.py",
@@ -264,7 +265,16 @@ def setup(pythons=SUPPORTED, *, main_only=False):
         venv = venv_for(version)
         ready[version] = (install(version, python, requirements, plans[version])
                           if version in plans else venv_python(venv))
+        install_kernel_config(venv)
     return ready
+
+
+def install_kernel_config(venv):
+    """Kernels started from `venv` read this: C++ library logs stay out of notebook outputs."""
+    target = venv / "etc" / "ipython" / KERNEL_CONFIG.name
+    if not target.is_file() or target.read_bytes() != KERNEL_CONFIG.read_bytes():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(KERNEL_CONFIG, target)
 
 
 def install_browser():

@@ -1,8 +1,11 @@
 """Execute every course notebook headless and summarise the run.
 
-Executed copies go to build/notebooks/ (as .ipynb and .html), a summary to
-build/summary.json and build/index.html, and a table to the terminal:
-notebook, status, seconds, headline metric. Exit status 1 if any notebook failed.
+Executed copies go to build/notebooks/ (as .ipynb and .html, linked to each other
+and to the course index as web pages), a summary to build/summary.json and
+build/index.html, and a table to the terminal: notebook, status, seconds, headline
+metric. A notebook fails when a cell raises or when its outputs hold stderr or
+warning text (tools/quiet_outputs.py); each kernel's own log goes to
+build/notebooks/logs/. Exit status 1 if any notebook failed.
 
     python -m tools.run_notebooks [--profile quick|full] [--only 04_sgd_intro]
 """
@@ -22,9 +25,16 @@ from nbconvert import HTMLExporter
 import utils
 from utils import config
 from tools.catalogue import NOTEBOOKS, by_file
+from tools.notebook_headers import INDEX_FILE
+from tools.quiet_outputs import notebook_noise
 
 HEADLINE = re.compile(r"^HEADLINE (?P<metric>.+?)(?:  \[(?P<caveats>[^\]]*)\])?$", re.M)
 CELL_TIMEOUT_S = 1800
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython marks the failing line of a traceback "----> 3 assert ..."
+FAILING_LINE = re.compile(r"^-*> *\d+ (?P<code>.+)$", re.M)
+# a link from one course notebook to another: "02_dogs_cats_redux.ipynb", "00_index.ipynb#top"
+NOTEBOOK_LINK = re.compile(r"""(href=["'])(\d\d_[\w-]+)\.ipynb(?=[#"'])""")
 
 
 def headline_of(nb):
@@ -50,21 +60,45 @@ def kernel_environment():
     return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
 
 
+def error_message(exc):
+    """One readable line for a failed cell: the exception, its message without colour
+    codes, and for a bare `assert` (no message) the line that failed."""
+    ename = ANSI_CODE.sub("", exc.ename or "").strip() or "error"
+    evalue = " ".join(ANSI_CODE.sub("", exc.evalue or "").split())
+    if not evalue:
+        failing = FAILING_LINE.findall(ANSI_CODE.sub("", str(exc.traceback or exc)))
+        evalue = f"failed: {failing[-1].strip()}" if failing else "(no message)"
+    return f"{ename}: {evalue}"[:300]
+
+
+def write_html(nb, target):
+    """The notebook as a web page whose links to other course notebooks open their pages."""
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    target.write_text(NOTEBOOK_LINK.sub(r"\1\2.html", body), encoding="utf-8")
+
+
 def execute(path, out_dir):
     """Run one notebook; returns a summary row and writes the executed copy."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
+    logs = out_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     error = ""
-    try:
-        client.execute(env=kernel_environment())
-    except CellExecutionError as exc:
-        error = str(exc).strip().splitlines()[-1][:200]
+    # The kernel's own stderr (its start-up notices, C++ library logs) is not the
+    # lesson's output: it goes to a log file, not to the console or the notebook.
+    with open(logs / f"{path.stem}.kernel.log", "w", encoding="utf-8") as kernel_log:
+        try:
+            client.execute(env=kernel_environment(), stderr=kernel_log)
+        except CellExecutionError as exc:
+            error = error_message(exc)
     seconds = time.perf_counter() - start
+    noisy = notebook_noise(nb)
+    if noisy and not error:
+        error = f"not quiet: {noisy[0]}" + (f" (and {len(noisy) - 1} more)" if len(noisy) > 1 else "")
     nbformat.write(nb, out_dir / path.name)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    (out_dir / path.with_suffix(".html").name).write_text(body, encoding="utf-8")
+    write_html(nb, out_dir / path.with_suffix(".html").name)
     metric, caveats = headline_of(nb)
     return {"notebook": path.stem, "status": "failed" if error else "ok",
             "seconds": round(seconds, 1), "headline": metric, "caveats": caveats,
@@ -160,6 +194,9 @@ def write_index(rows, path, profile):
     total = sum(r["seconds"] for r in rows)
     when = time.strftime("%Y-%m-%d %H:%M")
     body = "\n".join(_report_row(i, r) for i, r in enumerate(rows, 1))
+    index_page = f"notebooks/{INDEX_FILE.replace('.ipynb', '.html')}"
+    course_index = (f" The course's own contents page: <a href='{index_page}'>{INDEX_FILE}</a>."
+                    if (path.parent / index_page).exists() else "")
     path.write_text(
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
@@ -167,20 +204,37 @@ def write_index(rows, path, profile):
         "<body><main>\n<h1>Practical Deep Learning for Coders, lessons 1–2: course run</h1>\n"
         f"<p class='lede'><code>{html.escape(profile)}</code> profile, run {when}. Click a title for "
         "the executed notebook with its outputs and plots; the file name is the executed "
-        "<code>.ipynb</code>.</p>\n"
+        f"<code>.ipynb</code>.{course_index}</p>\n"
         f"<ul class='totals'><li><b>{len(rows)}</b>notebooks</li>"
         f"<li><b style='color:var(--ok)'>{ok}</b>ok</li>"
         f"<li><b style='color:{'var(--bad)' if failed else 'inherit'}'>{failed}</b>failed</li>"
         f"<li><b>{_duration(total)}</b>in all</li>"
-        f"<li><b>{flagged}</b>on generated data or untrained weights</li></ul>\n"
+        f"<li><b>{flagged}</b>with a caveat</li></ul>\n"
         "<table><thead><tr><th>#</th><th>Notebook</th><th>Status</th><th>Run time</th>"
-        "<th>Headline metric</th><th>Generated data / untrained weights</th></tr></thead>\n"
+        "<th>Headline metric</th><th>Caveats: generated or stand-in data, untrained weights</th></tr></thead>\n"
         f"<tbody>\n{body}\n</tbody></table>\n"
         "<footer>A headline marked <i>generated data</i> or <i>untrained weights</i> shows the "
         "mechanics working, not the lesson's result: see the README for the real data and "
         "ImageNet weights. Machine-readable: <a href='summary.json'>summary.json</a>. "
         "Rebuild with <code>make course</code>.</footer>\n</main></body></html>\n",
         encoding="utf-8")
+
+
+def run_course(names, folder, build, profile):
+    """Execute `names` (files in `folder`) into `build`/notebooks and write the reports."""
+    out_dir = build / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in names:
+        print(f"running {name} ({profile} profile) ...", flush=True)
+        rows.append(execute(folder / name, out_dir))
+    if (folder / INDEX_FILE).exists():  # the course's own index, as a page linking the others
+        write_html(nbformat.read(folder / INDEX_FILE, as_version=4),
+                   out_dir / INDEX_FILE.replace(".ipynb", ".html"))
+    print_table(rows)
+    (build / "summary.json").write_text(json.dumps(rows, indent=2))
+    write_index(rows, build / "index.html", profile)
+    return rows
 
 
 def main(argv=None):
@@ -193,17 +247,9 @@ def main(argv=None):
     profile = utils.profile()
 
     folder = utils.repo_root() / "notebooks"
-    out_dir = utils.build_root() / "notebooks"
-    out_dir.mkdir(parents=True, exist_ok=True)
     chosen = [n.file for n in NOTEBOOKS if (folder / n.file).exists()
               and (not args.only or any(n.file.startswith(p) for p in args.only))]
-    rows = []
-    for name in chosen:
-        print(f"running {name} ({profile} profile) ...", flush=True)
-        rows.append(execute(folder / name, out_dir))
-    print_table(rows)
-    (utils.build_root() / "summary.json").write_text(json.dumps(rows, indent=2))
-    write_index(rows, utils.build_root() / "index.html", profile)
+    rows = run_course(chosen, folder, utils.build_root(), profile)
     print(f"\nexecuted notebooks and report: {utils.build_root() / 'index.html'}")
     return 1 if any(r["status"] != "ok" for r in rows) else 0
 

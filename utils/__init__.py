@@ -14,7 +14,7 @@ _EXPORTS = {
     "profile": "config", "is_quick": "config", "pick": "config",
     "repo_root": "config", "data_root": "config", "build_root": "config",
     "headline": "config", "check_floor": "config", "seed_everything": "config",
-    # _common: the caveat that marks results of generated data or untrained weights
+    # _common: the one wording of the generated-data / untrained-weights caveat
     "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",

@@ -50,9 +50,16 @@ def publish(finished, target):
     os.replace(finished, target)
 
 
-def caveat(*, untrained=False, generated=False):
-    """'  [generated data, untrained weights]' for what applies, '' when nothing does."""
-    flags = [text for text, on in ((GENERATED, generated), (UNTRAINED, untrained)) if on]
+def caveat(*, untrained=False, generated=False, stand_in=None):
+    """'  [generated data, untrained weights]' for what applies, '' when nothing does.
+
+    stand_in: what real data stood in for the dataset the lesson is about, e.g.
+    "scikit-learn digits standing in for MNIST" (no commas: the runner splits on them).
+    """
+    if stand_in and "," in stand_in:
+        raise ValueError(f"stand_in={stand_in!r}: no commas, they separate the flags")
+    flags = [text for text, on in ((GENERATED, generated), (stand_in, stand_in),
+                                   (UNTRAINED, untrained)) if on]
     return f"  [{', '.join(flags)}]" if flags else ""
 
 

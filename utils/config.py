@@ -62,18 +62,20 @@ def seed_everything(seed=42):
     keras.utils.set_random_seed(seed)
 
 
-def headline(name, value, *, generated_data=False, untrained_weights=False):
+def headline(name, value, *, generated_data=False, untrained_weights=False, stand_in=None):
     """Print the notebook's headline metric in the one format the runner reads.
 
-    Flags say plainly when the figure comes from generated data or from
-    a network without trained weights, so nobody mistakes it for a real result.
+    Flags say plainly when the figure comes from generated data, from other data
+    standing in for the lesson's dataset (`stand_in` names it), or from a network
+    without trained weights, so nobody mistakes it for a real result.
     """
     text = f"{value:.4f}" if isinstance(value, float) else str(value)
-    print(f"HEADLINE {name}={text}{caveat(generated=generated_data, untrained=untrained_weights)}")
+    flags = caveat(generated=generated_data, untrained=untrained_weights, stand_in=stand_in)
+    print(f"HEADLINE {name}={text}{flags}")
 
 
 def check_floor(name, value, floor, *, generated_data=False, untrained_weights=False,
-                chance=None):
+                chance=None, stand_in=None):
     """A notebook's last cell: print the headline, then hold the result to its floor.
 
     Floors are set for what a run can reach: the offline floor on generated data,
@@ -81,14 +83,15 @@ def check_floor(name, value, floor, *, generated_data=False, untrained_weights=F
     untrained network can only score near chance, so there the check explains
     instead of failing. Returns True when the floor was checked and met.
     """
-    headline(name, value, generated_data=generated_data, untrained_weights=untrained_weights)
+    headline(name, value, generated_data=generated_data, untrained_weights=untrained_weights,
+             stand_in=stand_in)
     if untrained_weights and not generated_data:
         near = f" (chance is {chance:.2f})" if chance is not None else ""
         print(f"NOTE: {name}={value:.3f} comes from real photos and an untrained network, so it "
               f"is near chance{near}: no floor applies. Get the ImageNet weights (README, "
               "'Offline by default, real when you have it') to see what the lesson teaches.")
         return False
-    where = "generated data" if generated_data else "real data"
+    where = "generated data" if generated_data else stand_in or "real data"
     if value < floor:
         raise AssertionError(f"{name}={value:.4f} is below the floor {floor} for {where}"
                              f"{caveat(untrained=untrained_weights)}: the run did not learn "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from utils._common import is_offline_error
+from utils._common import caveat, is_offline_error
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
@@ -33,7 +33,8 @@ class ImageData:
 
     `real` is True when the dataset asked for was loaded, False for a fallback;
     `generated` is True when the pixels were drawn by code rather than scanned
-    or photographed. `source` says in words where the images came from.
+    or photographed. `source` says in words where the images came from;
+    `stand_in` names real data used in place of the dataset asked for.
     """
     name: str
     x_train: np.ndarray
@@ -47,6 +48,12 @@ class ImageData:
     generated: bool
     source: str
     notes: list = field(default_factory=list)
+    stand_in: str | None = None
+
+    @property
+    def caveat(self):
+        """'  [generated data]' or '  [... standing in for MNIST]'; '' for the real dataset."""
+        return caveat(generated=self.generated, stand_in=self.stand_in)
 
     @property
     def num_classes(self):
@@ -100,6 +107,7 @@ def load_mnist(valid_size=5000, test_size=0.2, max_train=None, seed=42, download
                       max_train, seed, real=False, generated=False,
                       source="scikit-learn's bundled 8x8 digits (1,797 real scans), "
                              "enlarged to 20x20 and centred in 28x28 like MNIST")
+    data.stand_in = "scikit-learn digits standing in for MNIST"
     data.notes.append(f"MNIST could not be loaded ({reason})")
     _announce(f"MNIST is not available ({reason}).\n"
               "Falling back to scikit-learn's 1,797 real 8x8 handwritten digits, enlarged to "

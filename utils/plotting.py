@@ -48,10 +48,11 @@ def _displayable(image):
     return image
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None):
+def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None, note=""):
     """Confusion matrix of integer labels (rows: true class, columns: predicted).
 
-    Returns the matrix; with normalize=True each row sums to 1.
+    Returns the matrix; with normalize=True each row sums to 1. `note` (e.g. a
+    "[generated data]" caveat) goes under the title, so the figure carries it too.
     """
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
@@ -64,12 +65,16 @@ def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None)
     display = ConfusionMatrixDisplay(matrix, display_labels=class_names)
     display.plot(ax=ax, cmap="Blues", colorbar=False,
                  values_format=".2f" if normalize else "d")
-    ax.set_title("Confusion matrix" + (" (row-normalised)" if normalize else ""))
+    ax.set_title("Confusion matrix" + (" (row-normalised)" if normalize else "")
+                 + (f"\n{note.strip()}" if note.strip() else ""))
     return matrix
 
 
-def plot_history(history, metrics=("loss", "accuracy")):
-    """Training and validation curves from a Keras History (or its .history dict)."""
+def plot_history(history, metrics=("loss", "accuracy"), note=""):
+    """Training and validation curves from a Keras History (or its .history dict).
+
+    `note` (e.g. a "[generated data]" caveat) becomes the figure's title.
+    """
     logs = getattr(history, "history", history)
     metrics = [m for m in metrics if m in logs]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
@@ -81,6 +86,8 @@ def plot_history(history, metrics=("loss", "accuracy")):
         ax.set_xlabel("epoch")
         ax.set_title(metric)
         ax.legend()
+    if note.strip():
+        fig.suptitle(note.strip(), color="#9a6700")
     fig.tight_layout()
     return fig
 
