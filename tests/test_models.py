@@ -200,6 +200,20 @@ def test_fit_learns_and_checkpoints_only_the_head_each_epoch(trained, data):
     np.testing.assert_allclose(vgg.predict(data[1].images)[0], after_two_epochs, atol=1e-6)
 
 
+def test_a_checkpoint_loads_into_a_rebuilt_head_without_warnings(data, tmp_path, recwarn):
+    keras.utils.set_random_seed(0)
+    train, valid = data
+    vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
+    features, labels = vgg.compute_features(train)  # fit_head: the head's optimizer gets state
+    vgg.fit_head(features, labels, epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    trained_output = vgg.predict(valid.images)[0]
+    vgg.finetune(train)  # a new head with a new, not yet built optimizer
+    assert not np.allclose(vgg.predict(valid.images)[0], trained_output, atol=1e-3)
+    vgg.load_trained_weights(tmp_path / vgg.checkpoint_name(1))
+    np.testing.assert_allclose(vgg.predict(valid.images)[0], trained_output, atol=1e-6)
+    assert [str(w.message) for w in recwarn if "optimizer" in str(w.message)] == []
+
+
 def test_evaluate_prints_metrics_with_the_caveat(trained, data, capsys):
     vgg = trained[0]
     result = vgg.evaluate(data[1])
