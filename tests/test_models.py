@@ -4,7 +4,10 @@ A 32x32 VGG16 keeps keras.applications.VGG16 (with its own top) but runs
 about 50x faster than at 224x224, so the whole file takes well under a minute.
 """
 import hashlib
+import logging
 import re
+import sys
+import types
 
 import keras
 import numpy as np
@@ -364,3 +367,25 @@ def test_mixed_precision_is_opt_in_and_leaves_the_global_policy_alone():
     assert keras.config.dtype_policy().name == before
     assert vgg.model.get_layer("block1_conv1").dtype_policy.name == "mixed_bfloat16"
     assert vgg.model.get_layer("caffe_preprocessing").dtype_policy.name == "float32"
+
+
+def test_training_hides_tensorflows_retracing_warning(capsys):
+    """Each finetune/set_trainable compiles a new train function; TensorFlow's warning
+    about it would land in the lesson's output."""
+    class RetracingModel:
+        def fit(self, data, **kwargs):
+            logging.getLogger("tensorflow").warning("5 out of the last 37 calls triggered "
+                                                    "tf.function retracing")
+            return "history"
+
+    vgg = types.SimpleNamespace(caveat="", epochs_done=0, untrained=True)
+    handler = logging.StreamHandler(sys.stdout)
+    logging.getLogger("tensorflow").addHandler(handler)
+    try:
+        assert features_module.train(vgg, RetracingModel(), data=None, epochs=2, verbose=0) == "history"
+        logging.getLogger("tensorflow").warning("outside training: shown")
+    finally:
+        logging.getLogger("tensorflow").removeHandler(handler)
+    out = capsys.readouterr().out
+    assert "retracing" not in out and "outside training: shown" in out
+    assert vgg.epochs_done == 2

@@ -168,8 +168,9 @@ def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_arg
     if verbose is None:
         verbose = 0 if vgg.untrained else 1
     fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
-    history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
-                        callbacks=callbacks, verbose=verbose, **fit_args)
+    with quiet_retracing():  # each set_trainable/finetune compiles a new train function
+        history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
+                            callbacks=callbacks, verbose=verbose, **fit_args)
     vgg.epochs_done += epochs
     return history
 
