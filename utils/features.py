@@ -140,6 +140,17 @@ def checkpoint_name(part, epoch):
     return f"{part}_epoch{epoch:02d}.weights.h5"
 
 
+def load_layer_weights(model, path):
+    """Load a checkpoint's layer weights into `model`, leaving its optimizer alone.
+
+    Checkpoints also hold the optimizer state of the run that wrote them; a
+    rebuilt model's new optimizer can't take it (Keras would warn and skip it),
+    and training after a reload starts a fresh optimizer anyway.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    model.load_weights(str(path), objects_to_skip=[optimizer] if optimizer else None)
+
+
 def best_epoch(history, monitor="val_loss"):
     """The epoch (counting from 1, as checkpoints do) with the lowest `monitor`.
 

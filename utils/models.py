@@ -350,15 +350,8 @@ class Vgg16:
         return Path(path)
 
     def load_trained_weights(self, path):
-        """Load a checkpoint written by fit/fit_head into the trained part.
-
-        Only the layers' weights: the checkpoint also holds the optimizer's state,
-        which a rebuilt model's new optimizer can't take (Keras would warn and skip
-        it), and training after a reload starts a fresh optimizer anyway.
-        """
-        part = self.trained_part()
-        optimizer = getattr(part, "optimizer", None)
-        part.load_weights(str(path), objects_to_skip=[optimizer] if optimizer else None)
+        """Load a checkpoint written by fit/fit_head into the trained part."""
+        cached.load_layer_weights(self.trained_part(), path)
         self.head_ready = True
 
     def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss"):
