@@ -4,7 +4,10 @@ A 32x32 VGG16 keeps keras.applications.VGG16 (with its own top) but runs
 about 50x faster than at 224x224, so the whole file takes well under a minute.
 """
 import hashlib
+import logging
 import re
+import sys
+import types
 import warnings
 
 import keras
@@ -217,6 +220,20 @@ def test_reloading_a_head_checkpoint_after_recompiling_is_silent(data, tmp_path)
     np.testing.assert_allclose(vgg.head_model.predict(features, verbose=0), trained_head, atol=1e-6)
 
 
+def test_a_checkpoint_loads_into_a_rebuilt_head_without_warnings(data, tmp_path, recwarn):
+    keras.utils.set_random_seed(0)
+    train, valid = data
+    vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
+    features, labels = vgg.compute_features(train)  # fit_head: the head's optimizer gets state
+    vgg.fit_head(features, labels, epochs=1, checkpoint_dir=tmp_path, verbose=0)
+    trained_output = vgg.predict(valid.images)[0]
+    vgg.finetune(train)  # a new head with a new, not yet built optimizer
+    assert not np.allclose(vgg.predict(valid.images)[0], trained_output, atol=1e-3)
+    vgg.load_trained_weights(tmp_path / vgg.checkpoint_name(1))
+    np.testing.assert_allclose(vgg.predict(valid.images)[0], trained_output, atol=1e-6)
+    assert [str(w.message) for w in recwarn if "optimizer" in str(w.message)] == []
+
+
 def test_evaluate_prints_metrics_with_the_caveat(trained, data, capsys):
     vgg = trained[0]
     result = vgg.evaluate(data[1])
@@ -367,3 +384,25 @@ def test_mixed_precision_is_opt_in_and_leaves_the_global_policy_alone():
     assert keras.config.dtype_policy().name == before
     assert vgg.model.get_layer("block1_conv1").dtype_policy.name == "mixed_bfloat16"
     assert vgg.model.get_layer("caffe_preprocessing").dtype_policy.name == "float32"
+
+
+def test_training_hides_tensorflows_retracing_warning(capsys):
+    """Each finetune/set_trainable compiles a new train function; TensorFlow's warning
+    about it would land in the lesson's output."""
+    class RetracingModel:
+        def fit(self, data, **kwargs):
+            logging.getLogger("tensorflow").warning("5 out of the last 37 calls triggered "
+                                                    "tf.function retracing")
+            return "history"
+
+    vgg = types.SimpleNamespace(caveat="", epochs_done=0, untrained=True)
+    handler = logging.StreamHandler(sys.stdout)
+    logging.getLogger("tensorflow").addHandler(handler)
+    try:
+        assert features_module.train(vgg, RetracingModel(), data=None, epochs=2, verbose=0) == "history"
+        logging.getLogger("tensorflow").warning("outside training: shown")
+    finally:
+        logging.getLogger("tensorflow").removeHandler(handler)
+    out = capsys.readouterr().out
+    assert "retracing" not in out and "outside training: shown" in out
+    assert vgg.epochs_done == 2

@@ -8,7 +8,6 @@ trained, named by epoch, so the best epoch can be reloaded later.
 import contextlib
 import logging
 import time
-import warnings
 from pathlib import Path
 
 import keras
@@ -141,6 +140,17 @@ def checkpoint_name(part, epoch):
     return f"{part}_epoch{epoch:02d}.weights.h5"
 
 
+def load_layer_weights(model, path):
+    """Load a checkpoint's layer weights into `model`, leaving its optimizer alone.
+
+    Checkpoints also hold the optimizer state of the run that wrote them; a
+    rebuilt model's new optimizer can't take it (Keras would warn and skip it),
+    and training after a reload starts a fresh optimizer anyway.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    model.load_weights(str(path), objects_to_skip=[optimizer] if optimizer else None)
+
+
 def best_epoch(history, monitor="val_loss"):
     """The epoch (counting from 1, as checkpoints do) with the lowest `monitor`.
 
@@ -169,21 +179,11 @@ def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_arg
     if verbose is None:
         verbose = 0 if vgg.untrained else 1
     fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
-    history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
-                        callbacks=callbacks, verbose=verbose, **fit_args)
+    with quiet_retracing():  # each set_trainable/finetune compiles a new train function
+        history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
+                            callbacks=callbacks, verbose=verbose, **fit_args)
     vgg.epochs_done += epochs
     return history
-
-
-def load_checkpoint(model, path):
-    """Load weights saved with model.save_weights, quietly.
-
-    A checkpoint restores weights; the optimizer state saved beside them is not
-    needed, and Keras warns when a recompiled optimizer's variables don't match it.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        model.load_weights(str(path))
 
 
 class TrainedPartCheckpoint(keras.callbacks.Callback):

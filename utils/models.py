@@ -351,7 +351,7 @@ class Vgg16:
 
     def load_trained_weights(self, path):
         """Load a checkpoint written by fit/fit_head into the trained part."""
-        cached.load_checkpoint(self.trained_part(), path)
+        cached.load_layer_weights(self.trained_part(), path)
         self.head_ready = True
 
     def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss"):
