@@ -31,6 +31,8 @@ _EXPORTS = {
     "make_shape_images": "datasets",
     "per_class_accuracy": "metrics", "conv_output_size": "metrics", "conv_params": "metrics",
     "dense_params": "metrics",
+    "mnist_convnet": "convnets", "train_mnist_convnet": "convnets",
+    "split_fingerprint": "convnets", "to_channels_last": "convnets",
     "tensorboard_callback": "metrics", "read_tensorboard_scalars": "metrics",
     "plot_digit_values": "plotting", "plot_predictions_grid": "plotting",
     "plot_top_k": "plotting", "plot_per_class_accuracy": "plotting",
