@@ -11,6 +11,7 @@ GITHUB_REPO = "fastai-dl1-keras3/course"
 BRANCH = "main"
 
 # What a fresh Colab runtime lacks: module to check -> pinned pip requirement.
+# torch (notebook 09) is not listed: Colab ships its own CUDA build, which must stay.
 COLAB_PACKAGES = {"bcolz": "bcolz-zipline==1.13.0", "keras": "keras>=3.15", "tqdm": "tqdm"}
 
 
@@ -57,6 +58,11 @@ NOTEBOOKS = (
              ("top-5 ImageNet predictions with class names",
               "training a new head on a frozen base",
               "unfreezing the top block with a low learning rate"), 30, 5),
+    Notebook("09_mnist_pytorch.ipynb", "The MNIST convnet in PyTorch, beside Keras",
+             ("notebook 06's convnet as a PyTorch nn.Module, fed by a Dataset and DataLoader",
+              "a hand-written training loop: train/eval modes, no_grad, keeping the best epoch",
+              "one Keras model on the TensorFlow and the PyTorch backend, compared in one table"),
+             30, 3),
 )
 
 
