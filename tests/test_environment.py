@@ -17,7 +17,15 @@ def test_requirements_and_environment_yml_pin_the_same_versions():
     requirements = pins(ROOT / "requirements.txt")
     conda = pins(ROOT / "environment.yml")
     assert requirements, "requirements.txt pins nothing"
-    assert requirements == conda
+    assert requirements | pins(ROOT / "requirements-torch.txt") == conda
+
+
+def test_torch_is_pinned_apart_and_make_installs_it():
+    """PyTorch stays out of requirements.txt (lighter environments skip it); the set-up installs both."""
+    assert "torch" not in pins(ROOT / "requirements.txt")
+    assert pins(ROOT / "requirements-torch.txt")["torch"].startswith("2.")
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"pip install .*-r requirements\.txt -r requirements-torch\.txt", makefile)
 
 
 def test_core_pins_are_the_course_stack():
@@ -32,6 +40,18 @@ def test_installed_versions_match_the_pins():
 
     for name, pinned in pins(ROOT / "requirements.txt").items():
         assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
+
+
+def test_installed_torch_matches_its_pin():
+    """The CPU build carries a local label (2.13.0+cpu): the same release as the pin."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pinned = pins(ROOT / "requirements-torch.txt")["torch"]
+    try:
+        installed = version("torch")
+    except PackageNotFoundError:
+        raise AssertionError("torch is not installed: `make setup` installs requirements-torch.txt")
+    assert installed.split("+")[0] == pinned, f"torch: installed {installed}, pinned {pinned}"
 
 
 def test_import_utils_has_no_side_effects():
