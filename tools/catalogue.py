@@ -62,7 +62,7 @@ NOTEBOOKS = (
              ("notebook 06's convnet as a PyTorch nn.Module, fed by a Dataset and DataLoader",
               "a hand-written training loop: train/eval modes, no_grad, keeping the best epoch",
               "one Keras model on the TensorFlow and the PyTorch backend, compared in one table"),
-             30, 3),
+             45, 3),  # three trainings of 06's network (15 min on a CPU each)
 )
 
 
