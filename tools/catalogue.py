@@ -84,6 +84,11 @@ NOTEBOOKS = (
              ("top-5 ImageNet predictions with class names",
               "training a new head on a frozen base",
               "unfreezing the top block with a low learning rate"), 30, 5, full_tflop=120),
+    Notebook("09_mnist_pytorch.ipynb", "The MNIST convnet in PyTorch, beside Keras",
+             ("notebook 06's convnet as a PyTorch nn.Module, fed by a Dataset and DataLoader",
+              "a hand-written training loop: train/eval modes, no_grad, keeping the best epoch",
+              "one Keras model on the TensorFlow and the PyTorch backend, compared in one table"),
+             45, 3, full_tflop=105),  # three trainings of 06's network
 )
 
 

@@ -50,6 +50,9 @@ _EXPORTS = {
     "dense_params": "conv_arithmetic",
     # tensorboard_logs: log a run, read its scalars back
     "tensorboard_callback": "tensorboard_logs", "read_tensorboard_scalars": "tensorboard_logs",
+    # convnets: one MNIST convnet for every Keras backend (06, 09)
+    "mnist_convnet": "convnets", "train_mnist_convnet": "convnets",
+    "split_fingerprint": "convnets", "to_channels_last": "convnets",
     # imagenet: the 1000 class names
     "imagenet_class_names": "imagenet", "decode_imagenet": "imagenet",
     # models: VGG16 with the lesson's verbs
@@ -89,6 +92,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
                                clipping_effect, log_loss, per_class_accuracy)
     from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
+    from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
     from utils.imagenet import decode_imagenet, imagenet_class_names
     from utils.models import (ImageNetWeightsUnavailable, Vgg16, build_vgg16,
                               pretrained_or_untrained, trainable_parameter_count)
