@@ -406,3 +406,32 @@ def test_training_hides_tensorflows_retracing_warning(capsys):
     out = capsys.readouterr().out
     assert "retracing" not in out and "outside training: shown" in out
     assert vgg.epochs_done == 2
+
+
+# ---------------------------------------------------------------- choosing the epoch
+
+def test_best_epoch_is_chosen_on_validation_loss_and_counts_like_checkpoints():
+    assert features_module.best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
+    assert features_module.best_epoch({"val_loss": [0.2, 0.3, 0.4]}) == 1
+    assert features_module.best_epoch({"val_accuracy": [0.9, 0.7]}, monitor="val_accuracy") == 2
+
+    class SecondRun:  # a fit that continued from epoch 3, as Vgg16's runs do
+        history, epoch = {"val_loss": [0.9, 0.1]}, [3, 4]
+    assert features_module.best_epoch(SecondRun()) == 5
+    with pytest.raises(ValueError, match="validation data"):
+        features_module.best_epoch({"loss": [1.0, 0.5]})
+
+
+def test_load_best_checkpoint_restores_the_epoch_with_the_lowest_validation_loss(data, tmp_path):
+    keras.utils.set_random_seed(1)
+    train, valid = data
+    vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
+    features, labels = vgg.compute_features(train)
+    val_features, val_labels = vgg.compute_features(valid)
+    history = vgg.fit_head(features, labels, val_features, val_labels, epochs=4, lr=0.01,
+                           checkpoint_dir=tmp_path, verbose=0)
+    losses = history.history["val_loss"]
+    best = int(np.argmin(losses)) + 1
+    assert vgg.load_best_checkpoint(history, tmp_path) == best
+    loss, _ = vgg.head_model.evaluate(val_features, np.eye(2)[val_labels], verbose=0)
+    assert loss == pytest.approx(losses[best - 1], rel=1e-4)
