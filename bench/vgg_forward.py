@@ -17,6 +17,7 @@ Run from the repo root:  .venv/bin/python bench/vgg_forward.py
 import time
 
 import numpy as np
+from machine import cpu_flags_line
 from photos import photo_crops
 
 MATMUL_N = 4096
@@ -61,8 +62,10 @@ def feature_pass(extractor, images, batch=BATCH):
 def main():
     import keras
 
+    from utils.hardware import recommended_dtype_policy
     from utils.models import Vgg16
 
+    print(cpu_flags_line())
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((MATMUL_N, MATMUL_N), dtype=np.float32) for _ in range(2))
@@ -112,6 +115,10 @@ def main():
     print(f"{'mixed_bfloat16 images/s (opt-in)':<46}{rate_bf16:>10.2f}")
     speedup = speedups[len(speedups) // 2]
     print(f"{'  speed-up over float32 (median of rounds)':<46}{speedup:>9.2f}x")
+    policy, why = recommended_dtype_policy()
+    agrees = (speedup > 1) == (policy != "float32")
+    print(f"  recommended_dtype_policy(): {policy} - {why}")
+    print(f"  the measured speed-up {'agrees' if agrees else 'DISAGREES'} with that choice")
     print(f"{'  fc2 feature relative error':<46}{feature_error:>10.4f}")
     print(f"{'  head val accuracy, float32 features':<46}{accuracy_fp32:>10.3f}")
     print(f"{'  head val accuracy, bfloat16 features':<46}{accuracy_bf16:>10.3f}")
