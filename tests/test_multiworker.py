@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -51,9 +52,13 @@ def command(data, out, *options):
             *options]
 
 
+def quiet_cpu_env():
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+
+
 def start(args, log):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    return subprocess.Popen(args, cwd=repo_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
+    return subprocess.Popen(args, cwd=repo_root(), env=quiet_cpu_env(), stdout=log,
+                            stderr=subprocess.STDOUT,
                             start_new_session=True)  # its own process group, killed as one
 
 
@@ -80,23 +85,27 @@ def test_two_workers_on_loopback_equal_one_process(tmp_path):
     ports = free_ports(2)
     workers = ",".join(f"127.0.0.1:{port}" for port in ports)
     logs = [open(tmp_path / f"worker_{i}.log", "w") for i in range(2)]
-    processes = []
+    processes, deadline = [], time.monotonic() + WORKER_TIMEOUT_S
     try:
-        processes = [start(command(data, tmp_path / "multi", "--workers", workers,
-                                   "--worker-index", str(i)), logs[i]) for i in range(2)]
+        for i in range(2):  # appended one by one, so a failed start still stops the first
+            processes.append(start(command(data, tmp_path / "multi", "--workers", workers,
+                                           "--worker-index", str(i)), logs[i]))
         for process in processes:
-            process.wait(timeout=WORKER_TIMEOUT_S)
+            process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        pass  # reported below, with the workers' output
     finally:
         for process in processes:
             stop(process)
         for log in logs:
             log.close()
     outputs = [(tmp_path / f"worker_{i}.log").read_text()[-3000:] for i in range(2)]
-    assert [p.returncode for p in processes] == [0, 0], "\n".join(outputs)
+    assert [p.returncode for p in processes] == [0, 0], \
+        f"(negative: killed after {WORKER_TIMEOUT_S} s)\n" + "\n".join(outputs)
 
     single = subprocess.run(command(data, tmp_path / "single"), cwd=repo_root(),
                             capture_output=True, text=True, timeout=WORKER_TIMEOUT_S,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                            env=quiet_cpu_env())
     assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
 
     reference = np.load(tmp_path / "single" / "single.npy")
