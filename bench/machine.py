@@ -1,28 +1,18 @@
-"""What machine a benchmark ran on: every bench prints this line first, since
-the CPU varies between machines of the same kind (AVX2 only, or AVX-512 with bf16)."""
+"""What machine a benchmark ran on: every bench prints this line first, since the CPU
+varies between machines of the same kind (AVX2 only, or AVX-512 with bf16)."""
 import os
-from pathlib import Path
+
+from utils.hardware import describe_hardware
 
 FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
 
 
-def cpu_flags(cpuinfo=Path("/proc/cpuinfo")):
-    """{flag: present?} for FLAGS, or None where /proc/cpuinfo can't be read (not Linux)."""
-    try:
-        text = cpuinfo.read_text()
-    except OSError:
-        return None
-    line = next((line for line in text.splitlines() if line.startswith(("flags", "Features"))), "")
-    present = set(line.partition(":")[2].split())
-    return {flag: flag in present for flag in FLAGS}
-
-
-def describe_machine():
-    flags = cpu_flags()
-    shown = ("unknown (no /proc/cpuinfo)" if flags is None else
-             "  ".join(f"{flag} {'yes' if on else 'no'}" for flag, on in flags.items()))
+def describe_machine(hardware=None):
+    """'machine: <CPU>, N cores, load average L; CPU flags: avx2 yes  avx512f no ...'."""
+    cpu = hardware or describe_hardware(gpus=())  # gpus=(): no TensorFlow import
+    flags = "  ".join(f"{flag} {'yes' if flag in cpu.cpu_flags else 'no'}" for flag in FLAGS)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"machine: {os.cpu_count()} cores, load average {load:.1f}; CPU flags: {shown}"
+    return f"machine: {cpu.cpu_model}, {cpu.cores} cores, load average {load:.1f}; CPU flags: {flags}"
 
 
 def print_machine():

@@ -1,7 +1,8 @@
-"""bench/machine.py: the CPU flags every benchmark prints first."""
+"""bench/machine.py: the line every benchmark prints first."""
 import importlib.util
 
 from utils.config import repo_root
+from utils.hardware import describe_hardware
 
 
 def load_machine():
@@ -11,17 +12,14 @@ def load_machine():
     return module
 
 
-def test_cpu_flags_reads_the_flags_line(tmp_path):
-    machine = load_machine()
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\n"
-                       "flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512bw\n\nprocessor\t: 1\n")
-    assert machine.cpu_flags(cpuinfo) == {"avx2": True, "avx512f": True, "avx512_bf16": True,
-                                          "amx_bf16": False}
-    cpuinfo.write_text("flags\t\t: fpu sse2 avx2\n")
-    assert machine.cpu_flags(cpuinfo) == {"avx2": True, "avx512f": False, "avx512_bf16": False,
-                                          "amx_bf16": False}
+def test_machine_line_names_the_cpu_and_each_flag():
+    cpuinfo = ("processor\t: 0\nmodel name\t: Some CPU\n"
+               "flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512bw\n\nprocessor\t: 1\n")
+    line = load_machine().describe_machine(describe_hardware(cpuinfo, gpus=()))
+    assert line.startswith("machine: Some CPU, ")
+    assert line.endswith("CPU flags: avx2 yes  avx512f yes  avx512_bf16 yes  amx_bf16 no")
 
 
-def test_cpu_flags_is_none_without_cpuinfo(tmp_path):
-    assert load_machine().cpu_flags(tmp_path / "missing") is None
+def test_machine_line_without_cpuinfo_still_lists_the_flags():
+    line = load_machine().describe_machine(describe_hardware("", gpus=()))
+    assert line.endswith("avx2 no  avx512f no  avx512_bf16 no  amx_bf16 no")

@@ -435,3 +435,30 @@ def test_load_best_checkpoint_restores_the_epoch_with_the_lowest_validation_loss
     assert vgg.load_best_checkpoint(history, tmp_path) == best
     loss, _ = vgg.head_model.evaluate(val_features, np.eye(2)[val_labels], verbose=0)
     assert loss == pytest.approx(losses[best - 1], rel=1e-4)
+
+
+def test_feature_pass_equals_predict_traces_once_and_gives_float32(data, tmp_path):
+    train, _ = data
+    keras.utils.set_random_seed(6)
+    vgg = Vgg16(weights=None, input_shape=SHAPE, dtype_policy="mixed_bfloat16").finetune(train)
+    extractor = vgg.feature_extractor()
+    features, labels = vgg.compute_features(train, cache=tmp_path / "train_fc2.bc")
+    assert features.dtype == np.float32  # bfloat16 inside, float32 on disk
+    expected = extractor.predict(train.dataset.map(features_module.images_of), verbose=0)
+    np.testing.assert_allclose(features, expected.astype("float32"), rtol=1e-2, atol=1e-3)
+    np.testing.assert_array_equal(labels, train.labels)
+    forward = features_module.compiled_forward(extractor)
+    traces = forward.experimental_get_tracing_count()
+    vgg.compute_features(train)  # the second pass reuses the traced graph
+    assert features_module.compiled_forward(extractor) is forward
+    assert forward.experimental_get_tracing_count() == traces
+
+
+def test_a_share_of_batches_holds_every_count_th_image(data):
+    train, _ = data
+    shares = [features_module.shard_batches(train, index, 3) for index in range(3)]
+    assert sum(share.num_images for share in shares) == train.num_images
+    images = [np.concatenate(list(share.dataset.map(features_module.images_of).as_numpy_iterator()))
+              for share in shares]
+    np.testing.assert_array_equal(features_module.unshard(images), train.images)
+    np.testing.assert_array_equal(features_module.unshard([s.labels for s in shares]), train.labels)

@@ -8,6 +8,7 @@ trained, named by epoch, so the best epoch can be reloaded later.
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -59,17 +60,43 @@ def labels_path(cache):
 
 
 def feature_batches(extractor, dataset, distributed=False):
-    """Yield (features, integer labels) per batch; labels are -1 for unlabelled data."""
-    for element in dataset:
+    """Yield (features, integer labels) per batch; labels are -1 for unlabelled data.
+
+    One compiled forward pass per batch while tf.data prepares the next one: as fast
+    as `extractor.predict` over the whole dataset (bench/finetune.py measures both),
+    but each batch is handed on when it is ready, so a cache streams to disk instead
+    of holding every feature in memory. Features come out as float32 whatever the
+    dtype policy.
+    """
+    import tensorflow as tf
+
+    forward = None if distributed else compiled_forward(extractor)
+    for element in dataset.prefetch(tf.data.AUTOTUNE):
         images, labels = (element if isinstance(element, tuple) else (element, None))
-        with quiet_retracing():
-            if distributed:
-                # predict_on_batch would run the whole batch on every replica and
-                # return each row once per replica; predict splits it between them.
+        if forward is None:
+            # A strategy splits each batch between its replicas: predict does that;
+            # predict_on_batch would return each row once per replica.
+            with quiet_retracing():
                 features = extractor.predict(images, batch_size=len(images), verbose=0)
-            else:
-                features = np.asarray(extractor.predict_on_batch(images))
+            features = np.asarray(features, dtype="float32")
+        else:
+            features = forward(images).numpy()
         yield features, as_int_labels(labels, len(features))
+
+
+def compiled_forward(model):
+    """`model`'s inference pass as one TensorFlow graph, traced once and kept on the model
+    (a new function per call would trace VGG16 again every time)."""
+    import tensorflow as tf
+
+    forward = getattr(model, "_course_forward", None)
+    if forward is None:
+        # reduce_retracing: the last, smaller batch reuses a shape-generic trace.
+        forward = tf.function(lambda images: keras.ops.cast(model(images, training=False),
+                                                            "float32"),
+                              reduce_retracing=True)
+        model._course_forward = forward
+    return forward
 
 
 def images_of(*element):
@@ -131,6 +158,60 @@ def predict_in_order(model, batches):
                          "files: they can't be matched to file names (is the dataset "
                          "repeated or truncated?)")
     return probabilities, list(batches.filenames)
+
+
+# ---------------------------------------------------------------- shares for several workers
+
+def shard(items, index, count):
+    """Worker `index` of `count` workers' share of `items`: items index, index + count, ...
+
+    Every item is in exactly one share, the shares differ in length by at most
+    one, and unshard() puts them back in order.
+    """
+    if not 0 <= index < count:
+        raise ValueError(f"worker index {index} is not in 0..{count - 1} ({count} workers)")
+    return items[index::count]
+
+
+def unshard(shares):
+    """The shares from shard(), in worker order, interleaved back into one array."""
+    shares = [np.asarray(share) for share in shares]
+    whole = np.empty((sum(map(len, shares)), *shares[0].shape[1:]), dtype=shares[0].dtype)
+    for index, share in enumerate(shares):
+        if len(whole[index::len(shares)]) != len(share):
+            raise ValueError(f"share {index} has {len(share)} rows: not the shares of one "
+                             f"shard() of {len(whole)} rows (pass them in worker order)")
+        whole[index::len(shares)] = share
+    return whole
+
+
+@dataclass
+class BatchesShare:
+    """One worker's share of unshuffled batches: what compute_features needs."""
+    dataset: object
+    filenames: list
+    labels: np.ndarray
+    class_names: list
+    batch_size: int
+
+    @property
+    def num_images(self):
+        return len(self.filenames)
+
+
+def shard_batches(batches, index, count):
+    """Worker `index`'s share of `batches` (made with shuffle=False): files index::count.
+
+    Every worker still reads and decodes all the files and keeps its share, which
+    costs little next to VGG16's forward pass on a CPU.
+    """
+    if getattr(batches, "shuffle", False):
+        raise ValueError("shard_batches needs batches made with shuffle=False: a shuffled "
+                         "order differs between workers, so the shares would overlap")
+    dataset = batches.dataset.unbatch().shard(count, index).batch(batches.batch_size)
+    return BatchesShare(dataset, shard(list(batches.filenames), index, count),
+                        shard(np.asarray(batches.labels), index, count),
+                        list(batches.class_names), batches.batch_size)
 
 
 # ---------------------------------------------------------------- training and checkpoints
@@ -217,11 +298,12 @@ class EpochReport(keras.callbacks.Callback):
 
 
 def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1, lr=None,
-             batch_size=64, checkpoint_dir=None, verbose=None):
+             batch_size=64, checkpoint_dir=None, verbose=None, shuffle=True):
     """Train `vgg`'s head on cached features (from compute_features at the head's input).
 
     The head shares its layers with vgg.model, so once trained the full model
-    predicts with it: nothing to copy back. Returns the Keras History.
+    predicts with it: nothing to copy back. shuffle=False keeps the rows' order,
+    so two runs from the same weights take the same steps. Returns the Keras History.
     """
     if vgg.trained_from != vgg.head_from:
         raise RuntimeError("layers below the head are trainable (set_trainable), so "
@@ -235,4 +317,4 @@ def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1
         np.asarray(val_features), as_onehot(val_labels, classes))
     return train(vgg, vgg.head_model, np.asarray(features), epochs, checkpoint_dir, verbose,
                  y=as_onehot(labels, classes), validation_data=validation,
-                 batch_size=batch_size, shuffle=True)
+                 batch_size=batch_size, shuffle=shuffle)
