@@ -13,11 +13,10 @@ from nbclient import NotebookClient
 
 import utils
 from tools import catalogue, run_notebooks
-from tools.quiet_outputs import noise, notebook_noise
+from tools.quiet_outputs import noise
 
 NOTEBOOK_DIR = utils.repo_root() / "notebooks"
 NUMBERED = [NOTEBOOK_DIR / n.file for n in catalogue.NOTEBOOKS]
-BUILT = sorted((utils.build_root() / "notebooks").glob("*.ipynb"))
 
 
 def markdown_headings(path):
@@ -55,11 +54,6 @@ def test_noise_finds_stderr_and_warning_text_but_not_lesson_output():
                                    "NOTE: weights could not be downloaded\nEpoch 1/3\n")]) == []
     bar = " 40%|####      | 4/10 [00:01<00:02,  3.1file/s]\r100%|##########| 10/10 [00:02<00:00]\n"
     assert noise([stream("stderr", bar)]) == []  # a progress bar is not noise
-
-
-@pytest.mark.parametrize("path", BUILT, ids=lambda p: p.stem)
-def test_executed_notebooks_under_build_are_quiet(path):
-    assert notebook_noise(nbformat.read(path, as_version=4)) == []
 
 
 # -- the runner, on three tiny notebooks in a temporary course
