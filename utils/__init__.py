@@ -59,7 +59,7 @@ _EXPORTS = {
     "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
     "pretrained_or_untrained": "models", "trainable_parameter_count": "models",
     # features: cached features, checkpoints, the best epoch
-    "compute_features": "features", "best_epoch": "features",
+    "compute_features": "features", "best_epoch": "features", "load_layer_weights": "features",
     "shard": "features", "unshard": "features", "shard_batches": "features",
     # analysis: looking at results
     "five_views": "analysis", "show_five_views": "analysis",
@@ -97,7 +97,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.imagenet import decode_imagenet, imagenet_class_names
     from utils.models import (ImageNetWeightsUnavailable, Vgg16, build_vgg16,
                               pretrained_or_untrained, trainable_parameter_count)
-    from utils.features import best_epoch, compute_features, shard, shard_batches, unshard
+    from utils.features import (best_epoch, compute_features, load_layer_weights, shard,
+                                shard_batches, unshard)
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
     from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
     from utils.submissions import (SubmissionError, show_download_link, submit_to_kaggle,
