@@ -106,7 +106,8 @@ def clipping_effect(probabilities, labels, high):
 
     Returns a dict: confident_wrong / confident_right (how many predictions were
     wrong / right with a top probability above `high`), saved (total log loss the
-    wrong answers lose by clipping) and paid (total log loss the right answers
+    wrong answers lose by clipping; negative when renormalising a clipped row takes
+    probability from their true class) and paid (total log loss the right answers
     gain). Clipping lowers the mean log loss exactly when saved > paid.
     """
     matrix = as_matrix(probabilities)
