@@ -1,11 +1,11 @@
 """make data with a Kaggle zip downloaded by hand (`kaggle competitions download -c <slug>`)."""
 import io
-import zipfile
 
 import pytest
 from PIL import Image
 
 from tools import make_sample_data
+from archives import zip_bytes
 from utils.kaggle import COMPETITIONS
 from utils.synthetic import generate_dogscats
 
@@ -16,14 +16,6 @@ SIZES = {"generate": {"n_train": 24, "n_test": 4}, "prepare": SETTINGS}
 def jpeg(colour):
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-def zip_bytes(entries):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
     return buffer.getvalue()
 
 

@@ -1,27 +1,17 @@
 """utils.kaggle: download with a fake Kaggle client and real zip/HTML files on disk."""
-import io
 import os
-import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
+from archives import zip_bytes
 from utils import kaggle
 from utils.kaggle import KaggleCredentialsError, KaggleDownloadError, download, extract_zip
 from utils.synthetic import generate_dogscats
 
 DOGSCATS = "dogs-vs-cats-redux-kernels-edition"
 STATEFARM = "state-farm-distracted-driver-detection"
-
-
-def zip_bytes(entries):
-    """A zip in memory from {name: bytes}."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def dogscats_archive():
