@@ -177,7 +177,7 @@ def test_make_sample_data_generates_prepares_and_is_idempotent(tmp_path, monkeyp
     monkeypatch.setattr(make_sample_data, "SIZES", {name: {"quick": s, "full": s} for name, s in TINY.items()})
     make_sample_data.main([])
     out = capsys.readouterr().out
-    assert out.count("GENERATED SAMPLE DATA") == 2
+    assert out.count("GENERATED DATA") == 2
     for name, classes in (("dogscats", ["cats", "dogs"]), ("statefarm", [f"c{i}" for i in range(10)])):
         root = tmp_path / name
         for split in ("train", "valid", "sample/train", "sample/valid"):

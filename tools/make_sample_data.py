@@ -61,7 +61,7 @@ def make_dataset(name, root, sizes, real_data_settings=None):
         start = time.perf_counter()
         GENERATORS[name](root, **sizes["generate"])
         how = "already there" if already_there else f"made in {time.perf_counter() - start:.1f} s"
-        print(f"{name}: GENERATED SAMPLE DATA at {root} ({how}); these are not the Kaggle "
+        print(f"{name}: GENERATED DATA at {root} ({how}); these are not the Kaggle "
               f"images. For the real data, move this folder away and run utils.download({name!r}).")
         settings = {} if prepared_settings(root) else sizes["prepare"]
     counts = PREPARERS[name](root, **settings)
