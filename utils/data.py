@@ -90,7 +90,7 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     _check_no_empty_class(path, class_names, labels)  # before the slower file checks
     found = len(filenames)
     if limit is not None:
-        keep = _stratified_subset(labels, limit, len(class_names), seed)
+        keep = stratified_subset(labels, limit, len(class_names), seed)
         filenames, labels = [filenames[i] for i in keep], [labels[i] for i in keep]
     checking = progress(filenames, f"checking {path.name}")
     looks = [_inspect(path / name) for name in checking]  # (kind, size or reason)
@@ -108,9 +108,10 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     return folder
 
 
-def _stratified_subset(labels, limit, num_classes, seed=None):
+def stratified_subset(labels, limit, num_classes, seed=None):
     """Sorted indices of `limit` of `labels`, every class in proportion to its
-    count (at least one each), picked at random (repeatable: seed default 0)."""
+    count (at least one each), picked at random (repeatable: seed default 0).
+    Used for folders (get_batches' limit) and for arrays (utils.datasets)."""
     labels = np.asarray(labels, dtype=np.int64)
     counts = np.bincount(labels, minlength=num_classes)
     present = int((counts > 0).sum())

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from utils._common import caveat, is_offline_error
+from utils.data import stratified_subset
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
@@ -269,11 +270,8 @@ def _stratified_split(x, y, held_out, seed):
 def _limit(x, y, max_count, seed):
     if max_count is None or max_count >= len(y):
         return x, y
-    from sklearn.model_selection import train_test_split
-
-    x_kept, _, y_kept, _ = train_test_split(x, y, train_size=max_count, stratify=y,
-                                            random_state=seed)
-    return x_kept, y_kept
+    keep = stratified_subset(y, max_count, int(np.max(y)) + 1, seed)
+    return x[keep], y[keep]
 
 
 def _short(error):

@@ -296,7 +296,6 @@ class EpochReport(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}: {metrics}  ({seconds:.1f} s){self.caveat}")
 
 
-
 def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1, lr=None,
              batch_size=64, checkpoint_dir=None, verbose=None, shuffle=True):
     """Train `vgg`'s head on cached features (from compute_features at the head's input).
