@@ -19,9 +19,9 @@ data: setup
 course:
 	$(COURSE)
 
-# The linter alone (`make test` runs it first): pyflakes and bugbear rules, see pyproject.toml.
-lint: setup
-	$(VENV)/bin/python -m ruff check utils tools bench tests
+# The linter and formatter check alone (`make test` runs them first), see pyproject.toml.
+lint:
+	$(COURSE) --lint
 
 # PYTEST_ARGS go to the main (full-suite) pytest run.
 test:

@@ -15,6 +15,7 @@ np.save's warm load is shown but is no target: it is a memory copy. Run from
 the repo root:
   .venv/bin/python bench/arrays.py
 """
+
 import os
 import shutil
 import sys
@@ -80,15 +81,19 @@ def cold_time(load, paths, repeats=REPEATS):
 def measure(arr, folder):
     """{format: (save s, warm load s, cold load s, bytes)} for the three formats on one array."""
     npy, npz, bc = folder / "a.npy", folder / "a.npz", folder / "a.bc"
-    loads = {"np.save": lambda: np.load(npy), "savez_compressed": lambda: np.load(npz)["a"],
-             "save_array": lambda: utils.load_array(bc)}
-    saves = {"np.save": lambda: np.save(npy, arr),
-             "savez_compressed": lambda: np.savez_compressed(npz, a=arr),
-             "save_array": lambda: utils.save_array(bc, arr, overwrite=True)}
+    loads = {
+        "np.save": lambda: np.load(npy),
+        "savez_compressed": lambda: np.load(npz)["a"],
+        "save_array": lambda: utils.load_array(bc),
+    }
+    saves = {
+        "np.save": lambda: np.save(npy, arr),
+        "savez_compressed": lambda: np.savez_compressed(npz, a=arr),
+        "save_array": lambda: utils.save_array(bc, arr, overwrite=True),
+    }
     # zlib is ~100x slower than the others: one run is plenty to time it.
     repeats = {"np.save": REPEATS, "savez_compressed": 1, "save_array": REPEATS}
-    timed = {fmt: (best_time(saves[fmt], repeats[fmt]), best_time(loads[fmt], repeats[fmt]))
-             for fmt in saves}
+    timed = {fmt: (best_time(saves[fmt], repeats[fmt]), best_time(loads[fmt], repeats[fmt])) for fmt in saves}
     cold = {fmt: cold_time(loads[fmt], [npy, npz, bc], repeats[fmt]) for fmt in saves}
     assert np.array_equal(utils.load_array(bc), arr), "bcolz round trip changed the data"
     paths = {"np.save": npy, "savez_compressed": npz, "save_array": bc}
@@ -98,8 +103,11 @@ def measure(arr, folder):
 def main():
     print_machine()
     crops, _ = photo_crops(N_CROPS, SIDE)
-    arrays = {"photos_f32": crops.astype(np.float32), "photos_u8": crops,
-              "softmax": softmax_rows(23000, 1000)}
+    arrays = {
+        "photos_f32": crops.astype(np.float32),
+        "photos_u8": crops,
+        "softmax": softmax_rows(23000, 1000),
+    }
     rows = {}
     utils.build_root().mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=utils.build_root()) as tmp:
@@ -110,17 +118,23 @@ def main():
             rows[name] = measure(arr, folder)
             shutil.rmtree(folder)
 
-    print(f"{'array':<11} {'format':<17} {'MB':>8} {'save s':>8} {'load s':>8} {'cold s':>8} "
-          f"{'bytes/np':>9} {'save/np':>8} {'cold/np':>8}")
+    print(
+        f"{'array':<11} {'format':<17} {'MB':>8} {'save s':>8} {'load s':>8} {'cold s':>8} "
+        f"{'bytes/np':>9} {'save/np':>8} {'cold/np':>8}"
+    )
     for name, result in rows.items():
         base_save, _, base_cold, base_bytes = result["np.save"]
         for fmt, (save_s, load_s, cold_s, nbytes) in result.items():
-            print(f"{name:<11} {fmt:<17} {nbytes / 1e6:8.1f} {save_s:8.3f} {load_s:8.3f} "
-                  f"{cold_s:8.3f} {nbytes / base_bytes:9.2f} {save_s / base_save:8.2f} "
-                  f"{cold_s / base_cold:8.2f}")
+            print(
+                f"{name:<11} {fmt:<17} {nbytes / 1e6:8.1f} {save_s:8.3f} {load_s:8.3f} "
+                f"{cold_s:8.3f} {nbytes / base_bytes:9.2f} {save_s / base_save:8.2f} "
+                f"{cold_s / base_cold:8.2f}"
+            )
 
-    photo = {fmt: dict(zip(("save", "load", "cold", "bytes"), values))
-             for fmt, values in rows["photos_f32"].items()}
+    photo = {
+        fmt: dict(zip(("save", "load", "cold", "bytes"), values))
+        for fmt, values in rows["photos_f32"].items()
+    }
     ours, npy, npz = photo["save_array"], photo["np.save"], photo["savez_compressed"]
     ratios = {
         "photo bytes / np.save's <= 0.33": (ours["bytes"] / npy["bytes"], lambda r: r <= 0.33),
@@ -133,14 +147,18 @@ def main():
         print(f"  {'ok  ' if checks[check] else 'MISS'} {check}: {ratio:.2f}")
     read_rate = npy["bytes"] / npy["cold"] / 1e9
     inflate_rate = npy["bytes"] / ours["load"] / 1e9
-    print(f"  cold np.load read {read_rate:.1f} GB/s from disk; load_array decompressed "
-          f"{inflate_rate:.1f} GB/s (warm) on {os.cpu_count()} cores: a compressed format wins "
-          f"cold only where the disk is slower than decompression"
-          + (" (not on this machine)" if read_rate > inflate_rate else ""))
+    print(
+        f"  cold np.load read {read_rate:.1f} GB/s from disk; load_array decompressed "
+        f"{inflate_rate:.1f} GB/s (warm) on {os.cpu_count()} cores: a compressed format wins "
+        f"cold only where the disk is slower than decompression"
+        + (" (not on this machine)" if read_rate > inflate_rate else "")
+    )
     bytes_ratio = ours["bytes"] / npy["bytes"]
     verdict = "PASS" if all(checks.values()) else "MISS"
-    print(f"bench arrays: photo_bytes_ratio={bytes_ratio:.3f} target <=0.33 "
-          f"(and {sum(checks.values())}/{len(checks)} ratio targets) {verdict}")
+    print(
+        f"bench arrays: photo_bytes_ratio={bytes_ratio:.3f} target <=0.33 "
+        f"(and {sum(checks.values())}/{len(checks)} ratio targets) {verdict}"
+    )
     return 0
 
 

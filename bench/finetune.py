@@ -13,6 +13,7 @@ of each includes tracing its graph, as a learner's first call does.
 Untrained weights: speed does not depend on them. Run from the repo root:
   .venv/bin/python bench/finetune.py
 """
+
 import math
 import time
 
@@ -21,7 +22,7 @@ from machine import print_machine
 from photos import photo_crops
 
 IMAGES, BATCH, EPOCHS = 200, 32, 3
-TARGET = 0.36           # cached wall time over naive wall time
+TARGET = 0.36  # cached wall time over naive wall time
 FEATURES_TARGET = 0.95  # feature pass images/s over plain inference images/s
 
 
@@ -82,20 +83,29 @@ def main():
     ratio, features_ratio = cached_s / naive_s, features_rate / plain_rate
     print(f"{IMAGES} images 224x224, batch {BATCH}, {EPOCHS} epochs (untrained weights)")
     print(f"{'path':<10}{'wall s':>9}{'per epoch s':>13}{'train acc':>11}")
-    print(f"{'cached':<10}{cached_s:>9.1f}{head_epoch:>13.2f}{cached_accuracy:>11.3f}"
-          f"   (includes the feature pass, once: {features_s:.1f} s, mean of "
-          f"{first_pass_s:.1f} and {second_pass_s:.1f})")
+    print(
+        f"{'cached':<10}{cached_s:>9.1f}{head_epoch:>13.2f}{cached_accuracy:>11.3f}"
+        f"   (includes the feature pass, once: {features_s:.1f} s, mean of "
+        f"{first_pass_s:.1f} and {second_pass_s:.1f})"
+    )
     print(f"{'naive':<10}{naive_s:>9.1f}{naive_epoch:>13.2f}{naive_accuracy:>11.3f}")
-    print(f"break-even: cached is faster from {break_even:.2f} epochs, i.e. "
-          f"{math.ceil(break_even)} epoch(s) or more")
+    print(
+        f"break-even: cached is faster from {break_even:.2f} epochs, i.e. "
+        f"{math.ceil(break_even)} epoch(s) or more"
+    )
     print(f"{'pass':<36}{'images/s':>10}")
     print(f"{'feature pass (compute_features)':<36}{features_rate:>10.2f}")
-    print(f"{'plain inference (model.predict)':<36}{plain_rate:>10.2f}"
-          f"   (mean of {plain_s[0]:.1f} and {plain_s[1]:.1f} s)")
+    print(
+        f"{'plain inference (model.predict)':<36}{plain_rate:>10.2f}"
+        f"   (mean of {plain_s[0]:.1f} and {plain_s[1]:.1f} s)"
+    )
     print(f"{'naive training epoch':<36}{IMAGES / naive_epoch:>10.2f}")
     verdict = "PASS" if ratio <= TARGET and features_ratio >= FEATURES_TARGET else "MISS"
-    print(f"bench finetune: cached_over_naive={ratio:.3f} target <={TARGET}, "
-          f"features_over_predict={features_ratio:.3f} target >={FEATURES_TARGET} {verdict}")
+    print(
+        f"bench finetune: cached_over_naive={ratio:.3f} target <={TARGET}, "
+        f"features_over_predict={features_ratio:.3f} target >={FEATURES_TARGET} {verdict}"
+    )
+
 
 if __name__ == "__main__":
     main()

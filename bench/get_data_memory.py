@@ -17,6 +17,7 @@ read; that part is the same for any number of images, so it is shown but not
 counted against get_data. Run from the repo root:
   .venv/bin/python bench/get_data_memory.py
 """
+
 import json
 import os
 import resource
@@ -54,8 +55,12 @@ def measure_in_this_process(folder, dest):
 
 
 def measure(folder, dest):
-    result = subprocess.run([sys.executable, __file__, "--child", str(folder), str(dest)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder), str(dest)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -108,21 +113,33 @@ def main():
         pil_seconds.append(pil_loop_seconds(large_files))
     float32_mb = LARGE * SIDE * SIDE * 3 * 4 / MB
     for count, run in runs.items():
-        print(f"{count:5d} images: RSS before get_data {run['before'] / MB:6.0f} MB, "
-              f"peak {run['peak'] / MB:6.0f} MB, added by get_data {(run['peak'] - run['before']) / MB:5.0f} MB")
+        print(
+            f"{count:5d} images: RSS before get_data {run['before'] / MB:6.0f} MB, "
+            f"peak {run['peak'] / MB:6.0f} MB, added by get_data {(run['peak'] - run['before']) / MB:5.0f} MB"
+        )
     extra = (runs[LARGE]["peak"] - runs[SMALL]["peak"]) / MB
     added = (runs[LARGE]["peak"] - runs[LARGE]["before"]) / MB
     limit = 0.25 * float32_mb
     print(f"float32 array of all {LARGE} images: {float32_mb:.0f} MB; 25 % of it: {limit:.0f} MB")
-    print(f"  {'ok  ' if extra < 100 else 'MISS'} {LARGE}-image peak - {SMALL}-image peak = {extra:.0f} MB (target < 100)")
-    print(f"  {'ok  ' if added < limit else 'MISS'} added by get_data on {LARGE} images = {added:.0f} MB (target < {limit:.0f})")
+    print(
+        f"  {'ok  ' if extra < 100 else 'MISS'} {LARGE}-image peak - {SMALL}-image peak"
+        f" = {extra:.0f} MB (target < 100)"
+    )
+    print(
+        f"  {'ok  ' if added < limit else 'MISS'} added by get_data on {LARGE} images"
+        f" = {added:.0f} MB (target < {limit:.0f})"
+    )
     pil_rate, get_data_rate = LARGE / min(pil_seconds), LARGE / min(get_data_seconds)
     speedup = get_data_rate / pil_rate
-    print(f"  {'ok  ' if speedup >= TARGET_SPEEDUP else 'MISS'} get_data {get_data_rate:.0f} images/s "
-          f"vs PIL loop {pil_rate:.0f} images/s: {speedup:.2f}x (target >= {TARGET_SPEEDUP:g})")
+    print(
+        f"  {'ok  ' if speedup >= TARGET_SPEEDUP else 'MISS'} get_data {get_data_rate:.0f} images/s "
+        f"vs PIL loop {pil_rate:.0f} images/s: {speedup:.2f}x (target >= {TARGET_SPEEDUP:g})"
+    )
     verdict = "PASS" if extra < 100 and added < limit and speedup >= TARGET_SPEEDUP else "MISS"
-    print(f"bench get_data_memory: peak_added_mb={added:.0f} target <{limit:.0f} and "
-          f"speedup_vs_pil={speedup:.2f} target >={TARGET_SPEEDUP:g} {verdict}")
+    print(
+        f"bench get_data_memory: peak_added_mb={added:.0f} target <{limit:.0f} and "
+        f"speedup_vs_pil={speedup:.2f} target >={TARGET_SPEEDUP:g} {verdict}"
+    )
     return 0
 
 

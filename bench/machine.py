@@ -1,5 +1,6 @@
 """What machine a benchmark ran on: every bench prints this line first, since the CPU
 varies between machines of the same kind (AVX2 only, or AVX-512 with bf16)."""
+
 import os
 
 from utils.hardware import describe_hardware

@@ -1,4 +1,5 @@
 """Photo-like test images for the benchmarks: crops of scikit-learn's two sample photos."""
+
 import numpy as np
 
 
@@ -14,5 +15,5 @@ def photo_crops(n, side=224, seed=0):
     for i, label in enumerate(labels):
         photo = photos[label]
         top, left = (int(rng.integers(0, s - side)) for s in photo.shape[:2])
-        crops[i] = photo[top:top + side, left:left + side]
+        crops[i] = photo[top : top + side, left : left + side]
     return crops, labels

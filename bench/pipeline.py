@@ -16,6 +16,7 @@ one process, files already in the page cache, and each keeps its best round,
 so a busy machine hurts all alike. Run from the repo root:
   .venv/bin/python bench/pipeline.py
 """
+
 import os
 import sys
 import tempfile
@@ -47,9 +48,8 @@ def write_photo_crops(folder, n, seed=0):
         photo = photos[i % len(photos)]
         top = rng.integers(0, photo.shape[0] - HEIGHT)
         left = rng.integers(0, photo.shape[1] - WIDTH)
-        crop = photo[top:top + HEIGHT, left:left + WIDTH]
-        Image.fromarray(crop[:, ::-1] if rng.random() < 0.5 else crop).save(
-            folder / f"{i}.jpg", quality=90)
+        crop = photo[top : top + HEIGHT, left : left + WIDTH]
+        Image.fromarray(crop[:, ::-1] if rng.random() < 0.5 else crop).save(folder / f"{i}.jpg", quality=90)
     return sorted(folder.glob("*.jpg"))
 
 
@@ -60,8 +60,9 @@ def pil_loop(files):
 
 
 def make_batches(root, cache="auto"):
-    return get_batches(root, batch_size=64, shuffle=True, seed=0, target_size=TARGET,
-                       class_mode=None, cache=cache)
+    return get_batches(
+        root, batch_size=64, shuffle=True, seed=0, target_size=TARGET, class_mode=None, cache=cache
+    )
 
 
 def bare_tf_data(files):
@@ -121,21 +122,30 @@ def main():
             times["first"].append(seconds(lambda: tf_pipeline(root)))
     rate = {name: N_IMAGES / min(t) for name, t in times.items()}
     vs_pil, vs_bare = rate["epoch"] / rate["pil"], rate["epoch"] / rate["bare"]
-    print(f"images: {N_IMAGES} JPEGs of {WIDTH}x{HEIGHT} -> {TARGET}; "
-          f"get_batches cache: {batches.cache}")
+    print(f"images: {N_IMAGES} JPEGs of {WIDTH}x{HEIGHT} -> {TARGET}; get_batches cache: {batches.cache}")
     print(rate_line("PIL loop", times["pil"]))
     print(rate_line("bare tf.data decode+resize", times["bare"]))
-    print(rate_line("get_batches epoch", times["epoch"],
-                    f"   {vs_pil:.2f}x PIL, {vs_bare:.2f}x bare tf.data"))
-    print(rate_line("  same, cache=None", times["uncached"],
-                    f"   {rate['uncached'] / rate['bare']:.2f}x bare tf.data"))
-    print(rate_line("  first pass", times["first"],
-                    f"   {rate['first'] / rate['pil']:.2f}x PIL (listing, file checks, "
-                    "building, decoding)"))
+    print(
+        rate_line("get_batches epoch", times["epoch"], f"   {vs_pil:.2f}x PIL, {vs_bare:.2f}x bare tf.data")
+    )
+    print(
+        rate_line(
+            "  same, cache=None", times["uncached"], f"   {rate['uncached'] / rate['bare']:.2f}x bare tf.data"
+        )
+    )
+    print(
+        rate_line(
+            "  first pass",
+            times["first"],
+            f"   {rate['first'] / rate['pil']:.2f}x PIL (listing, file checks, building, decoding)",
+        )
+    )
     passed = vs_pil >= TARGET_RATIO and vs_bare >= TARGET_BARE_RATIO
-    print(f"bench pipeline: speedup_vs_pil={vs_pil:.2f} target >={TARGET_RATIO:g} and "
-          f"epoch_vs_bare_tf_data={vs_bare:.2f} target >={TARGET_BARE_RATIO:g} "
-          f"{'PASS' if passed else 'MISS'}")
+    print(
+        f"bench pipeline: speedup_vs_pil={vs_pil:.2f} target >={TARGET_RATIO:g} and "
+        f"epoch_vs_bare_tf_data={vs_bare:.2f} target >={TARGET_BARE_RATIO:g} "
+        f"{'PASS' if passed else 'MISS'}"
+    )
     return 0
 
 

@@ -14,6 +14,7 @@ features, and on a head trained on float32 features of half the crops
 (scored on the other half, and compared prediction by prediction).
 Run from the repo root:  .venv/bin/python bench/vgg_forward.py
 """
+
 import time
 
 import numpy as np
@@ -54,8 +55,10 @@ def vgg16_flops_per_image(model, up_to="fc2"):
 def feature_pass(extractor, images, batch=BATCH):
     """(images/s, float32 features) of one pass over `images`."""
     start = time.perf_counter()
-    features = [np.asarray(extractor.predict_on_batch(images[i:i + batch]), dtype=np.float32)
-                for i in range(0, len(images), batch)]
+    features = [
+        np.asarray(extractor.predict_on_batch(images[i : i + batch]), dtype=np.float32)
+        for i in range(0, len(images), batch)
+    ]
     return len(images) / (time.perf_counter() - start), np.concatenate(features)
 
 
@@ -81,7 +84,7 @@ def main():
 
     rounds, features, features_bf16 = [], [], []
     for start in range(0, len(images), IMAGES_PER_ROUND):
-        crops = images[start:start + IMAGES_PER_ROUND]
+        crops = images[start : start + IMAGES_PER_ROUND]
         matmul = matmul_gflops(a, b)
         rate, round_features = feature_pass(extractors[0], crops)
         rate_bf16, round_features_bf16 = feature_pass(extractors[1], crops)
@@ -98,8 +101,7 @@ def main():
     half = len(images) // 2
     fp32.finetune(_LabelledNames(["china", "flower"]))
     fp32.fit_head(features[:half], labels[:half], epochs=5, verbose=0)
-    predicted = [fp32.head_model.predict(f[half:], verbose=0).argmax(1)
-                 for f in (features, features_bf16)]
+    predicted = [fp32.head_model.predict(f[half:], verbose=0).argmax(1) for f in (features, features_bf16)]
     accuracy_fp32, accuracy_bf16 = (float((p == labels[half:]).mean()) for p in predicted)
     agreement = float((predicted[0] == predicted[1]).mean())
 
@@ -123,8 +125,7 @@ def main():
     print(f"{'  head val accuracy, float32 features':<46}{accuracy_fp32:>10.3f}")
     print(f"{'  head val accuracy, bfloat16 features':<46}{accuracy_bf16:>10.3f}")
     print(f"{'  same prediction, float32 vs bfloat16':<46}{agreement:>10.3f}")
-    print(f"  (head trained on {half} crops' float32 features, scored on {half} others; "
-          "untrained VGG16)")
+    print(f"  (head trained on {half} crops' float32 features, scored on {half} others; untrained VGG16)")
     verdict = "PASS" if ratio >= TARGET else "MISS"
     print(f"bench vgg_forward: matmul_fraction={ratio:.3f} target >={TARGET} {verdict}")
 

@@ -1,4 +1,5 @@
 """Zip archives made in memory, for the download and unpacking tests."""
+
 import io
 import zipfile
 

@@ -26,11 +26,11 @@ def test_five_views_pick_the_right_images(binary_results):
     correct = {0, 1, 2, 4, 5, 8, 9}
     assert set(views["correct, at random"]) <= correct and len(views["correct, at random"]) == 2
     assert set(views["incorrect, at random"]) <= {3, 6, 7}
-    assert list(views["most confident correct: cats"]) == [5, 9]      # p(cat) 0.98, 0.9
-    assert list(views["most confident correct: dogs"]) == [0, 8]      # p(dog) 0.99, 0.97
+    assert list(views["most confident correct: cats"]) == [5, 9]  # p(cat) 0.98, 0.9
+    assert list(views["most confident correct: dogs"]) == [0, 8]  # p(dog) 0.99, 0.97
     assert list(views["most confident wrong: predicted dogs"]) == [6, 3]  # cats called dogs
     assert list(views["most confident wrong: predicted cats"]) == [7]
-    assert list(views["most uncertain"]) == [3, 7]                    # 0.51, 0.45
+    assert list(views["most uncertain"]) == [3, 7]  # 0.51, 0.45
     assert len(views) == 7
 
 
@@ -82,8 +82,7 @@ def test_clip_table_has_every_level_and_rewards_clipping_confident_mistakes(caps
     rows = clip_log_loss_table(dog, labels, untrained=True)
     assert [r["clip"] for r in rows] == ["none", "0.05/0.95", "0.025/0.975", "0.02/0.98"]
     losses = [r["log_loss"] for r in rows]
-    assert losses[0] > losses[1] and losses[0] == pytest.approx((9 * -np.log(0.999)
-                                                                 - np.log(0.001)) / 10)
+    assert losses[0] > losses[1] and losses[0] == pytest.approx((9 * -np.log(0.999) - np.log(0.001)) / 10)
     assert losses[1] == pytest.approx((9 * -np.log(0.95) - np.log(0.05)) / 10)
     out = capsys.readouterr().out
     assert "[untrained weights]" in out and "0.02/0.98" in out

@@ -4,17 +4,33 @@ import pytest
 from utils import ArrayWriter, load_array, onehot, save_array
 from utils.arrays import is_array_dir
 
-NUMERIC_DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-                  np.uint32, np.uint64, np.float16, np.float32, np.float64,
-                  np.complex64, np.complex128]
+NUMERIC_DTYPES = [
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.complex64,
+    np.complex128,
+]
 
 
 @pytest.mark.parametrize("dtype", NUMERIC_DTYPES)
 def test_round_trip_is_exact_for_every_numeric_dtype(tmp_path, dtype):
     rng = np.random.default_rng(0)
     values = rng.normal(0, 50, (7, 3, 2))
-    arr = (values + 1j * values).astype(dtype) if np.issubdtype(dtype, np.complexfloating) \
+    arr = (
+        (values + 1j * values).astype(dtype)
+        if np.issubdtype(dtype, np.complexfloating)
         else values.astype(dtype)
+    )
     save_array(tmp_path / "a", arr)
     back = load_array(tmp_path / "a")
     assert back.dtype == arr.dtype and back.shape == arr.shape
@@ -120,8 +136,10 @@ def test_onehot_with_explicit_classes_and_shapes():
     assert onehot(np.array([], dtype=int), num_classes=3).shape == (0, 3)
 
 
-@pytest.mark.parametrize("labels, classes, message", [
-    ([0, 3], 3, "does not fit"), ([-1, 0], None, "non-negative"), ([0.5], None, "integer")])
+@pytest.mark.parametrize(
+    "labels, classes, message",
+    [([0, 3], 3, "does not fit"), ([-1, 0], None, "non-negative"), ([0.5], None, "integer")],
+)
 def test_onehot_rejects_bad_labels(labels, classes, message):
     with pytest.raises(ValueError, match=message):
         onehot(np.array(labels), num_classes=classes)

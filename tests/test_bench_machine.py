@@ -1,4 +1,5 @@
 """bench/machine.py: the line every benchmark prints first."""
+
 import importlib.util
 
 from utils.config import repo_root
@@ -13,8 +14,10 @@ def load_machine():
 
 
 def test_machine_line_names_the_cpu_and_each_flag():
-    cpuinfo = ("processor\t: 0\nmodel name\t: Some CPU\n"
-               "flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512bw\n\nprocessor\t: 1\n")
+    cpuinfo = (
+        "processor\t: 0\nmodel name\t: Some CPU\n"
+        "flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512bw\n\nprocessor\t: 1\n"
+    )
     line = load_machine().describe_machine(describe_hardware(cpuinfo, gpus=()))
     assert line.startswith("machine: Some CPU, ")
     assert line.endswith("CPU flags: avx2 yes  avx512f yes  avx512_bf16 yes  amx_bf16 no")

@@ -8,6 +8,7 @@ and checks the results, leaving a screenshot under build/browser/.
 The report test writes build/index.html-style pages from made-up rows, checks
 their links and columns, and opens one in the same browser.
 """
+
 import contextlib
 import html.parser
 import json
@@ -37,9 +38,16 @@ LESSON = next(n for n in ("01_lesson1.ipynb", "04_sgd_intro.ipynb") if (ROOT / "
 # Chromium as root on a machine without a network: no sandbox, no GPU, and none of the
 # background connections (updates, sync, QUIC) that this machine refuses. Playwright adds
 # --headless itself and gives the browser a fresh --user-data-dir (see `browser`).
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 SERVER_START_S = 60
 BROWSER_STEP_MS = 45_000
 
@@ -49,10 +57,14 @@ def chromium_path():
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found or not Path(found).exists():
         if os.environ.get("CI") == "true":  # CI must run these tests, not skip them
-            pytest.fail("Chromium is missing in CI: `make browser` (apt-get install chromium) "
-                        "failed; install it or set $CHROMIUM")
-        pytest.skip("Chromium is not installed and could not be installed here "
-                    "(`make test` tries `apt-get install chromium`; set $CHROMIUM to use another)")
+            pytest.fail(
+                "Chromium is missing in CI: `make browser` (apt-get install chromium) "
+                "failed; install it or set $CHROMIUM"
+            )
+        pytest.skip(
+            "Chromium is not installed and could not be installed here "
+            "(`make test` tries `apt-get install chromium`; set $CHROMIUM to use another)"
+        )
     return found
 
 
@@ -64,9 +76,13 @@ def browser(tmp_path):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=executable, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1500},
-            timeout=BROWSER_STEP_MS)
+            str(tmp_path / "chromium-profile"),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1500},
+            timeout=BROWSER_STEP_MS,
+        )
         context.set_default_timeout(BROWSER_STEP_MS)
         try:
             yield context
@@ -101,29 +117,41 @@ def jupyter_lab(workdir):
     in a real checkout.
     """
     root = workdir / "course"
-    shutil.copytree(ROOT / "notebooks", root / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     (root / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
     write_lab_settings(workdir / "lab-settings")
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # kernels plot inline
-    env.update(COURSE_PROFILE="quick", PYTHONPATH=str(ROOT),
-               JUPYTER_CONFIG_DIR=str(workdir / "jupyter-config"),
-               JUPYTER_RUNTIME_DIR=str(workdir / "jupyter-runtime"))
+    env.update(
+        COURSE_PROFILE="quick",
+        PYTHONPATH=str(ROOT),
+        JUPYTER_CONFIG_DIR=str(workdir / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "jupyter-runtime"),
+    )
     jupyter = Path(sys.executable).with_name("jupyter")
-    command = [str(jupyter), "lab", "--no-browser", f"--port={port}", "--port-retries=0",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}",
-               f"--LabServerApp.user_settings_dir={workdir / 'lab-settings'}",
-               f"--LabServerApp.workspaces_dir={workdir / 'lab-workspaces'}",
-               "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--port-retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabServerApp.user_settings_dir={workdir / 'lab-settings'}",
+        f"--LabServerApp.workspaces_dir={workdir / 'lab-workspaces'}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log_path = workdir / "jupyter.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_server(server, f"{url}/api/status?token={token}", log_path)
@@ -181,8 +209,10 @@ def run_lesson_cells(page, url, last):
     page.keyboard.press("Escape")
     for _ in range(last + 1):
         page.keyboard.press("Shift+Enter")
-    page.wait_for_function("el => /\\[\\d+\\]/.test(el.textContent)",
-                           arg=cells.nth(last).locator(".jp-InputPrompt").element_handle())
+    page.wait_for_function(
+        "el => /\\[\\d+\\]/.test(el.textContent)",
+        arg=cells.nth(last).locator(".jp-InputPrompt").element_handle(),
+    )
 
     # A probe cell right below it shows, in the notebook, which utils the kernel imported.
     page.keyboard.press("Escape")
@@ -192,8 +222,7 @@ def run_lesson_cells(page, url, last):
     page.keyboard.press("Shift+Enter")
     probe_output = cells.nth(last + 1).locator(".jp-OutputArea-output")
     probe_output.wait_for()
-    page.wait_for_function("el => el.textContent.includes('profile:')",
-                           arg=probe_output.element_handle())
+    page.wait_for_function("el => el.textContent.includes('profile:')", arg=probe_output.element_handle())
 
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
@@ -213,13 +242,15 @@ def test_lesson_runs_in_jupyterlab(tmp_path, browser):
             text = run_lesson_cells(page, f"{url}/lab/tree/notebooks/{LESSON}?token={token}", last)
         finally:
             page.screenshot(path=str(shot))
-        errors = page.locator(".jp-OutputArea-output [data-mime-type='application/vnd.jupyter.error'], "
-                              ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+        errors = page.locator(
+            ".jp-OutputArea-output [data-mime-type='application/vnd.jupyter.error'], "
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+        )
         assert errors.count() == 0, errors.first.inner_text()
         assert str(root / "utils" / "__init__.py") in text and "profile: quick" in text, text
 
         saved = nbformat.read(root / "notebooks" / LESSON, as_version=4).cells
-        for index, cell in enumerate(saved[:last + 2]):  # the lesson's cells and the probe
+        for index, cell in enumerate(saved[: last + 2]):  # the lesson's cells and the probe
             if cell.cell_type == "code":
                 assert cell.execution_count, f"cell {index} did not run"
                 assert not [o for o in cell.outputs if o.output_type == "error"], cell.outputs
@@ -238,14 +269,42 @@ def test_lesson_runs_in_jupyterlab(tmp_path, browser):
 # ---------------------------------------------------------------- the course report
 
 FAKE_ROWS = [
-    {"notebook": "01_lesson1", "status": "ok", "seconds": 83.4, "headline": "val_acc=0.5000",
-     "caveats": "generated data, untrained weights", "error": "", "html": "notebooks/01_lesson1.html"},
-    {"notebook": "04_sgd_intro", "status": "ok", "seconds": 6.2, "headline": "fitted_a_b=2.99,8.02",
-     "caveats": "", "error": "", "html": "notebooks/04_sgd_intro.html"},
-    {"notebook": "99_<blink>", "status": "failed", "seconds": 1.0, "headline": "", "caveats": "",
-     "error": "ValueError: <marquee>not</marquee> markup", "html": "notebooks/99_extra.html"},
+    {
+        "notebook": "01_lesson1",
+        "status": "ok",
+        "seconds": 83.4,
+        "headline": "val_acc=0.5000",
+        "caveats": "generated data, untrained weights",
+        "error": "",
+        "html": "notebooks/01_lesson1.html",
+    },
+    {
+        "notebook": "04_sgd_intro",
+        "status": "ok",
+        "seconds": 6.2,
+        "headline": "fitted_a_b=2.99,8.02",
+        "caveats": "",
+        "error": "",
+        "html": "notebooks/04_sgd_intro.html",
+    },
+    {
+        "notebook": "99_<blink>",
+        "status": "failed",
+        "seconds": 1.0,
+        "headline": "",
+        "caveats": "",
+        "error": "ValueError: <marquee>not</marquee> markup",
+        "html": "notebooks/99_extra.html",
+    },
 ]
-COLUMNS = ["#", "Notebook", "Status", "Run time", "Headline metric", "Caveats: generated or stand-in data, untrained weights"]
+COLUMNS = [
+    "#",
+    "Notebook",
+    "Status",
+    "Run time",
+    "Headline metric",
+    "Caveats: generated or stand-in data, untrained weights",
+]
 
 
 class ReportTable(html.parser.HTMLParser):
@@ -285,7 +344,8 @@ def write_fake_report(folder):
     (folder / "notebooks").mkdir(parents=True)
     for row in FAKE_ROWS:
         (folder / row["html"]).write_text(
-            f"<!doctype html><title>{row['notebook']}</title><h1>executed {row['notebook']}</h1>")
+            f"<!doctype html><title>{row['notebook']}</title><h1>executed {row['notebook']}</h1>"
+        )
     index = folder / "index.html"
     run_notebooks.write_index(FAKE_ROWS, index, "quick")
     return index
@@ -323,9 +383,12 @@ def test_runner_embeds_plots_in_the_executed_page(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);\n"
-        "print('HEADLINE slope=-1  [generated data]')")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);\n"
+            "print('HEADLINE slope=-1  [generated data]')"
+        )
+    ]
     (tmp_path / "notebooks").mkdir()
     nbformat.write(nb, tmp_path / "notebooks" / "98_plot.ipynb")
     row = run_notebooks.execute(tmp_path / "notebooks" / "98_plot.ipynb", tmp_path)

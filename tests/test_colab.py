@@ -7,6 +7,7 @@ dry run, and chosen packages reported missing or at older versions. The recorded
 copies this checkout into the content root, and `utils` must then import from that copy.
 It runs under every supported Python whose venv `python -m tools.course --test` set up.
 """
+
 import json
 import os
 import re
@@ -26,8 +27,18 @@ LESSONS = [n for n in catalogue.NOTEBOOKS if (NOTEBOOK_DIR / n.file).exists()]
 COLAB_URL = re.compile(r"https://colab\.research\.google\.com/github/[^\s)\"'\]]+")
 GITHUB_NAME = re.compile(r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:\.git\b|/blob/)")
 # What a clone of the repository does not have: git's own folder and ignored outputs.
-NOT_CLONED = [".git", ".venv", ".venv-py*", "build", "data", "runs", "__pycache__", "*.egg-info",
-              ".ipynb_checkpoints", ".pytest_cache"]
+NOT_CLONED = [
+    ".git",
+    ".venv",
+    ".venv-py*",
+    "build",
+    "data",
+    "runs",
+    "__pycache__",
+    "*.egg-info",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+]
 
 # Runs in a fresh interpreter: Colab stand-ins, then the cell, then `import utils`.
 DRIVER = textwrap.dedent('''
@@ -76,8 +87,11 @@ DRIVER = textwrap.dedent('''
 
 
 def setup_cell(path):
-    cells = [c for c in nbformat.read(path, as_version=4).cells
-             if notebook_headers.SETUP_TAG in c.metadata.get("tags", [])]
+    cells = [
+        c
+        for c in nbformat.read(path, as_version=4).cells
+        if notebook_headers.SETUP_TAG in c.metadata.get("tags", [])
+    ]
     assert len(cells) == 1, f"{path.name} should have one course-setup cell"
     return cells[0]
 
@@ -88,16 +102,22 @@ def extra_pythons():
     for version in course.SUPPORTED:
         python = course.venv_python(course.venv_for(version))
         if version != course.this_python():
-            found.append(pytest.param(str(python), id=version, marks=pytest.mark.skipif(
-                not python.exists(), reason=f"no {python.parent.parent.name}: run `make test`")))
+            found.append(
+                pytest.param(
+                    str(python),
+                    id=version,
+                    marks=pytest.mark.skipif(
+                        not python.exists(), reason=f"no {python.parent.parent.name}: run `make test`"
+                    ),
+                )
+            )
     return found
 
 
 PYTHONS = extra_pythons()
 
 
-def run_in_fake_colab(tmp_path, lacks, cell_source, *, python=sys.executable, versions=None,
-                      imported=()):
+def run_in_fake_colab(tmp_path, lacks, cell_source, *, python=sys.executable, versions=None, imported=()):
     """Run the set-up cell in a simulated Colab; returns (content root, printed lines, result).
 
     `lacks`: modules it does not have; `versions`: {distribution: preinstalled version};
@@ -107,16 +127,28 @@ def run_in_fake_colab(tmp_path, lacks, cell_source, *, python=sys.executable, ve
     content.mkdir(exist_ok=True)
     (tmp_path / "driver.py").write_text(DRIVER)
     (tmp_path / "cell.py").write_text(cell_source)
-    config = {"lacks": lacks, "repo": str(ROOT), "cell": str(tmp_path / "cell.py"),
-              "not_cloned": NOT_CLONED, "versions": versions or {}, "imported": list(imported)}
+    config = {
+        "lacks": lacks,
+        "repo": str(ROOT),
+        "cell": str(tmp_path / "cell.py"),
+        "not_cloned": NOT_CLONED,
+        "versions": versions or {},
+        "imported": list(imported),
+    }
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_DATA", "PYTHONPATH")}
     env["COLAB_CONTENT_ROOT"] = str(content)
     # -I: neither the working folder nor PYTHONPATH is on sys.path, only what the cell adds.
-    done = subprocess.run([python, "-I", str(tmp_path / "driver.py"), json.dumps(config)],
-                          cwd=content, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [python, "-I", str(tmp_path / "driver.py"), json.dumps(config)],
+        cwd=content,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    result = json.loads(next(l for l in lines if l.startswith("RESULT "))[len("RESULT "):])
+    result = json.loads(next(l for l in lines if l.startswith("RESULT "))[len("RESULT ") :])
     return content, [l for l in lines if not l.startswith("RESULT ")], result
 
 
@@ -140,8 +172,14 @@ def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_pat
     content, printed, result = run_in_fake_colab(tmp_path, ["bcolz"], lesson_cell, python=python)
     course_dir = content / "course"
     assert result["calls"] == [
-        ["git", "clone", "-q", "--depth=1", f"https://github.com/{catalogue.GITHUB_REPO}.git",
-         str(course_dir)],
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth=1",
+            f"https://github.com/{catalogue.GITHUB_REPO}.git",
+            str(course_dir),
+        ],
         [result["python"], "-m", "pip", "install", "-q", requirement("bcolz")],
     ]
     assert result["utils"] == str(course_dir / "utils" / "__init__.py"), "utils must come from the clone"
@@ -158,24 +196,32 @@ def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_pat
 @pytest.mark.parametrize("python", PYTHONS)
 def test_older_keras_and_tensorflow_are_upgraded_and_it_says_why(tmp_path, lesson_cell, python):
     _, printed, result = run_in_fake_colab(
-        tmp_path, [], lesson_cell, python=python, versions={"keras": "3.8.0", "tensorflow": "2.17.1"})
+        tmp_path, [], lesson_cell, python=python, versions={"keras": "3.8.0", "tensorflow": "2.17.1"}
+    )
     assert pip_installs(result) == [[requirement("keras"), requirement("tensorflow")]]
-    assert (f"Installing: {requirement('keras')} (3.8.0 is older than {catalogue.OLDEST_KERAS}); "
-            f"{requirement('tensorflow')} (2.17.1 is older than {catalogue.OLDEST_TENSORFLOW})") in printed
+    assert (
+        f"Installing: {requirement('keras')} (3.8.0 is older than {catalogue.OLDEST_KERAS}); "
+        f"{requirement('tensorflow')} (2.17.1 is older than {catalogue.OLDEST_TENSORFLOW})"
+    ) in printed
 
 
 @pytest.mark.parametrize("python", PYTHONS)
 def test_the_oldest_supported_pair_is_kept(tmp_path, lesson_cell, python):
     _, printed, result = run_in_fake_colab(
-        tmp_path, [], lesson_cell, python=python,
-        versions={"keras": catalogue.OLDEST_KERAS, "tensorflow": catalogue.OLDEST_TENSORFLOW})
+        tmp_path,
+        [],
+        lesson_cell,
+        python=python,
+        versions={"keras": catalogue.OLDEST_KERAS, "tensorflow": catalogue.OLDEST_TENSORFLOW},
+    )
     assert pip_installs(result) == []
     assert "Colab has every package the course needs, in versions it supports." in printed
 
 
 def test_an_upgrade_of_an_imported_package_asks_for_a_restart(tmp_path, lesson_cell):
-    _, printed, result = run_in_fake_colab(tmp_path, [], lesson_cell, versions={"tqdm": "3.0.0"},
-                                           imported=["tqdm"])
+    _, printed, result = run_in_fake_colab(
+        tmp_path, [], lesson_cell, versions={"tqdm": "3.0.0"}, imported=["tqdm"]
+    )
     assert pip_installs(result) == [[requirement("tqdm")]]
     assert any(line.startswith("Restart the session") and "tqdm" in line for line in printed)
 
@@ -212,7 +258,8 @@ def test_committed_badge_opens_this_notebook_from_the_course_repository(notebook
     assert "colab-badge.svg" in header.source
     assert COLAB_URL.findall(header.source) == [
         f"https://colab.research.google.com/github/{catalogue.GITHUB_REPO}/blob/"
-        f"{catalogue.BRANCH}/notebooks/{notebook.file}"]
+        f"{catalogue.BRANCH}/notebooks/{notebook.file}"
+    ]
 
 
 def test_index_links_every_lesson_to_colab():
@@ -230,7 +277,10 @@ def test_every_notebook_names_the_one_repository():
 
 def test_repository_is_written_down_once():
     """Only tools/catalogue.py spells the repository out; everything else reads it from there."""
-    spelled = [path.relative_to(ROOT) for folder in ("tools", "utils", "tests")
-               for path in sorted((ROOT / folder).rglob("*.py"))
-               if catalogue.GITHUB_REPO in path.read_text(encoding="utf-8")]
+    spelled = [
+        path.relative_to(ROOT)
+        for folder in ("tools", "utils", "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if catalogue.GITHUB_REPO in path.read_text(encoding="utf-8")
+    ]
     assert spelled == [(ROOT / "tools" / "catalogue.py").relative_to(ROOT)]

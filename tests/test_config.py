@@ -76,7 +76,9 @@ def test_stand_in_data_is_flagged_in_the_headline_and_the_floor_message(capsys):
     assert f">= 0.95 ({stand_in})" in out
     with pytest.raises(AssertionError, match=f"below the floor 0.95 for {stand_in}"):
         utils.check_floor("test_accuracy", 0.5, 0.95, stand_in=stand_in)
-    assert utils.caveat(generated=True, untrained=True, stand_in=stand_in) == \
-        f"  [generated data, {stand_in}, untrained weights]"
+    assert (
+        utils.caveat(generated=True, untrained=True, stand_in=stand_in)
+        == f"  [generated data, {stand_in}, untrained weights]"
+    )
     with pytest.raises(ValueError, match="no commas"):
         utils.caveat(stand_in="digits, not MNIST")

@@ -1,4 +1,5 @@
 """Scoring, convolution arithmetic, TensorBoard logs and the convnet plots, checked against Keras itself."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -26,17 +27,33 @@ def test_per_class_accuracy_takes_scores_and_marks_missing_classes():
         utils.per_class_accuracy([0, 1], [0, 1, 1])
 
 
-@pytest.mark.parametrize("size, kernel, stride, padding, expected", [
-    (28, 3, 1, 0, 26), (26, 3, 1, "valid", 24), (24, 2, 2, 0, 12), (32, 5, 1, 2, 32),
-    (227, 11, 4, 0, 55), (7, 3, 2, 1, 4), (32, 3, 1, "same", 32), (15, 3, 2, "same", 8),
-])
+@pytest.mark.parametrize(
+    "size, kernel, stride, padding, expected",
+    [
+        (28, 3, 1, 0, 26),
+        (26, 3, 1, "valid", 24),
+        (24, 2, 2, 0, 12),
+        (32, 5, 1, 2, 32),
+        (227, 11, 4, 0, 55),
+        (7, 3, 2, 1, 4),
+        (32, 3, 1, "same", 32),
+        (15, 3, 2, "same", 8),
+    ],
+)
 def test_conv_output_size_formula(size, kernel, stride, padding, expected):
     assert utils.conv_output_size(size, kernel, stride, padding) == expected
 
 
-@pytest.mark.parametrize("size, kernel, stride, padding", [
-    (28, 3, 1, "valid"), (28, 3, 2, "valid"), (28, 5, 1, "same"), (15, 3, 2, "same"), (9, 2, 2, "valid"),
-])
+@pytest.mark.parametrize(
+    "size, kernel, stride, padding",
+    [
+        (28, 3, 1, "valid"),
+        (28, 3, 2, "valid"),
+        (28, 5, 1, "same"),
+        (15, 3, 2, "same"),
+        (9, 2, 2, "valid"),
+    ],
+)
 def test_conv_output_size_agrees_with_keras(size, kernel, stride, padding):
     layer = keras.layers.Conv2D(4, kernel, strides=stride, padding=padding)
     shape = layer.compute_output_shape((None, size, size, 3))
@@ -52,9 +69,15 @@ def test_conv_output_size_rejects_nonsense():
         utils.conv_output_size(8, 3, stride=0)
 
 
-@pytest.mark.parametrize("kernel, c_in, filters, use_bias", [
-    (3, 1, 32, True), (3, 32, 64, True), ((1, 7), 16, 8, True), (5, 3, 6, False),
-])
+@pytest.mark.parametrize(
+    "kernel, c_in, filters, use_bias",
+    [
+        (3, 1, 32, True),
+        (3, 32, 64, True),
+        ((1, 7), 16, 8, True),
+        (5, 3, 6, False),
+    ],
+)
 def test_conv_params_agree_with_keras(kernel, c_in, filters, use_bias):
     layer = keras.layers.Conv2D(filters, kernel, use_bias=use_bias)
     layer.build((None, 16, 16, c_in))
@@ -78,8 +101,11 @@ def test_tensorboard_logs_read_back_as_keras_reported(tmp_path, monkeypatch, wit
         pytest.skip("the tensorboard package is not installed")
     if not with_tensorboard:  # force the fallback writer even where tensorboard exists
         real_find_spec = importlib.util.find_spec
-        monkeypatch.setattr(importlib.util, "find_spec",
-                            lambda name, *a: None if name == "tensorboard" else real_find_spec(name, *a))
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "tensorboard" else real_find_spec(name, *a),
+        )
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -100,6 +126,7 @@ def test_read_tensorboard_scalars_of_an_empty_folder(tmp_path):
 
 
 # ---------------------------------------------------------------- plots_extra
+
 
 def test_plot_digit_values_writes_every_pixel():
     image = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20

@@ -1,4 +1,5 @@
 """utils.convnets and tools/mnist_keras_backend.py: one MNIST convnet, any Keras backend. No network."""
+
 import json
 import os
 import subprocess
@@ -22,12 +23,24 @@ def small_digits():
 def test_mnist_convnet_has_the_shapes_and_parameters_of_the_arithmetic():
     model = utils.mnist_convnet()
     flat = 64 * 12 * 12  # 28 -> 26 -> 24 after two 3x3 convolutions, 12 after pooling
-    expected = (utils.conv_params(3, 1, 32) + utils.conv_params(3, 32, 64)
-                + utils.dense_params(flat, 128) + utils.dense_params(128, 10))
+    expected = (
+        utils.conv_params(3, 1, 32)
+        + utils.conv_params(3, 32, 64)
+        + utils.dense_params(flat, 128)
+        + utils.dense_params(128, 10)
+    )
     assert model.count_params() == expected == 1_199_882
     assert tuple(model.output.shape) == (None, 10)
     assert [layer.name for layer in model.layers[1:]] == [
-        "conv1", "conv2", "pool", "dropout1", "flatten", "dense1", "dropout2", "classes"]
+        "conv1",
+        "conv2",
+        "pool",
+        "dropout1",
+        "flatten",
+        "dense1",
+        "dropout2",
+        "classes",
+    ]
     assert [model.get_layer(n).rate for n in ("dropout1", "dropout2")] == [0.25, 0.5]
 
 
@@ -82,9 +95,26 @@ def test_the_same_model_trains_on_the_torch_backend_in_a_second_process(tmp_path
     out = tmp_path / "result.json"
     env = {**os.environ, "KERAS_BACKEND": "torch"}
     done = subprocess.run(
-        [sys.executable, "-m", "tools.mnist_keras_backend", "--offline", "--max-train", "300",
-         "--seed", "3", "--epochs", "1", "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "tools.mnist_keras_backend",
+            "--offline",
+            "--max-train",
+            "300",
+            "--seed",
+            "3",
+            "--epochs",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "backend 'torch'" in done.stdout
     result = json.loads(out.read_text())

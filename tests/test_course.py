@@ -1,4 +1,5 @@
 """tools/course.py: the two commands without make, every supported Python, bcolz's build."""
+
 import re
 import subprocess
 import sys
@@ -23,7 +24,10 @@ def test_pins_follow_includes_and_the_core_is_a_subset(tmp_path):
     (tmp_path / "core.txt").write_text("# core\nnumpy==2.0.0\nkeras==3.1.0  # why\n")
     (tmp_path / "all.txt").write_text("-r core.txt\njupyterlab==4.0.0\nnumpy==2.0.1\n")
     assert course.read_pins(tmp_path / "all.txt") == {
-        "numpy": "2.0.1", "keras": "3.1.0", "jupyterlab": "4.0.0"}
+        "numpy": "2.0.1",
+        "keras": "3.1.0",
+        "jupyterlab": "4.0.0",
+    }
     core, main = course.read_pins(course.CORE_REQUIREMENTS), course.read_pins(course.REQUIREMENTS)
     assert core and core.items() <= main.items()
     assert {"tensorflow-cpu", "keras", "bcolz-zipline", "nbval", "pytest", "ipykernel"} <= set(core)
@@ -97,8 +101,9 @@ def test_an_unsupported_python_is_refused_in_one_line(monkeypatch):
 
 
 def test_command_line_help_names_both_commands():
-    out = subprocess.run([sys.executable, "-m", "tools.course", "--help"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.course", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "--test" in out and "--setup" in out
 
 
@@ -115,6 +120,7 @@ def test_colab_pins_are_the_requirements_pins():
     assert needs["bcolz"][2] == f"bcolz-zipline=={pins['bcolz-zipline']}"
     assert needs["keras"][2] == f"keras=={pins['keras']}"
     assert needs["tensorflow"][2] == f"tensorflow=={pins['tensorflow-cpu']}"
+
     def as_tuple(version):
         return tuple(map(int, version.split(".")))
 

@@ -1,4 +1,5 @@
 """utils.data.get_data (images -> uint8 bcolz array, batch by batch) and get_classes."""
+
 from pathlib import Path
 
 import numpy as np

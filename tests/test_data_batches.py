@@ -1,4 +1,5 @@
 """utils.data.get_batches: order, labels, odd formats and bad files, on real files on disk."""
+
 import os
 import warnings
 from pathlib import Path
@@ -55,8 +56,9 @@ def test_unshuffled_batches_follow_filenames_and_labels(two_classes):
 def test_shuffled_batches_keep_each_label_with_its_image(two_classes):
     orders = []
     for _ in range(2):
-        batches = get_batches(two_classes, batch_size=8, shuffle=True, seed=3, target_size=TARGET,
-                              class_mode="sparse")
+        batches = get_batches(
+            two_classes, batch_size=8, shuffle=True, seed=3, target_size=TARGET, class_mode="sparse"
+        )
         images, labels = map(np.concatenate, zip(*batches))
         assert ((images[..., 2].mean(axis=(1, 2)) > 120) == (labels == 1)).all()
         orders.append(red_level_to_index(images) + 100 * labels)
@@ -65,12 +67,12 @@ def test_shuffled_batches_keep_each_label_with_its_image(two_classes):
     assert orders[0].tolist() != sorted(orders[0].tolist())  # and actually shuffled
 
 
-@pytest.mark.parametrize("mode,shape,dtype", [("categorical", (24, 2), np.float32),
-                                              ("sparse", (24,), np.int32),
-                                              ("binary", (24, 1), np.float32)])
+@pytest.mark.parametrize(
+    "mode,shape,dtype",
+    [("categorical", (24, 2), np.float32), ("sparse", (24,), np.int32), ("binary", (24, 1), np.float32)],
+)
 def test_class_modes(two_classes, mode, shape, dtype):
-    batches = get_batches(two_classes, batch_size=24, shuffle=False, class_mode=mode,
-                          target_size=TARGET)
+    batches = get_batches(two_classes, batch_size=24, shuffle=False, class_mode=mode, target_size=TARGET)
     _, labels = next(iter(batches))
     assert labels.shape == shape and labels.dtype == dtype
     as_indices = np.argmax(labels, -1) if mode == "categorical" else labels.reshape(-1)
@@ -111,8 +113,20 @@ def test_odd_formats_become_rgb_and_junk_files_are_ignored(tmp_path):
         warnings.simplefilter("error")  # none of these files is reported as bad
         batches = get_batches(tmp_path, batch_size=4, shuffle=False, target_size=TARGET)
     names = sorted(Path(name).name for name in batches.filenames)
-    assert names == sorted(["upper.JPG", "long.jpeg", "plain.png", "gray.jpg", "cmyk.jpg",
-                            "alpha.png", "palette.png", "tiny.jpg", "deep.png", "inner.jpg"])
+    assert names == sorted(
+        [
+            "upper.JPG",
+            "long.jpeg",
+            "plain.png",
+            "gray.jpg",
+            "cmyk.jpg",
+            "alpha.png",
+            "palette.png",
+            "tiny.jpg",
+            "deep.png",
+            "inner.jpg",
+        ]
+    )
     images, _ = map(np.concatenate, zip(*batches))
     assert images.shape == (10, 32, 32, 3)
     for name, image in zip(batches.filenames, images):
@@ -190,9 +204,14 @@ def test_fit_and_predict_take_the_dataset_and_keep_file_order(two_classes):
     import keras
 
     batches = get_batches(two_classes, batch_size=5, shuffle=False, target_size=TARGET)
-    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255),
-                              keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile("sgd", "categorical_crossentropy")
     model.fit(batches.dataset, epochs=1, verbose=0, shuffle=False)
     red_only = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.GlobalAveragePooling2D()])
@@ -215,6 +234,7 @@ def test_large_jpegs_decoded_at_reduced_scale_look_the_same(tmp_path):
 
 # ---------------------------------------------------------------- augmentation
 
+
 def test_augmenter_changes_images_only_in_training_and_keeps_their_range():
     from utils.data import augmenter
 
@@ -230,8 +250,9 @@ def test_augmenter_flip_mirrors_some_images_and_leaves_the_rest():
     from utils.data import augmenter
 
     images = np.random.default_rng(0).uniform(0, 255, (16, 8, 8, 3)).astype("float32")
-    flipped = np.asarray(augmenter(rotation=0, shift=0, zoom=0, contrast=0, flip=True,
-                                   seed=3)(images, training=True))
+    flipped = np.asarray(
+        augmenter(rotation=0, shift=0, zoom=0, contrast=0, flip=True, seed=3)(images, training=True)
+    )
     same = [np.allclose(a, b) for a, b in zip(flipped, images)]
     mirrored = [np.allclose(a, b[:, ::-1]) for a, b in zip(flipped, images)]
     assert all(s or m for s, m in zip(same, mirrored)) and any(same) and any(mirrored)

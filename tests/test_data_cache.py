@@ -1,4 +1,5 @@
 """utils.data.get_batches: the decoded-image cache, `limit`, and `augment`, on real files."""
+
 import os
 from pathlib import Path
 
@@ -61,8 +62,9 @@ def test_a_partial_first_epoch_then_whole_epochs_stay_in_file_order(folder):
 
 
 def test_shuffled_epochs_from_the_cache_keep_labels_with_images(folder):
-    batches = get_batches(folder, batch_size=4, shuffle=True, seed=1, target_size=TARGET,
-                          class_mode="sparse", cache="memory")
+    batches = get_batches(
+        folder, batch_size=4, shuffle=True, seed=1, target_size=TARGET, class_mode="sparse", cache="memory"
+    )
     orders = []
     for _ in range(3):
         images, labels = epoch(batches)
@@ -72,8 +74,7 @@ def test_shuffled_epochs_from_the_cache_keep_labels_with_images(folder):
     assert orders[1] != orders[0] or orders[2] != orders[1]  # a new order each epoch
 
 
-def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(folder, tmp_path,
-                                                                               monkeypatch):
+def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(folder, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     first = get_batches(folder, batch_size=8, shuffle=False, target_size=TARGET, cache=cache)
     original = epoch(first)[0]
@@ -84,6 +85,7 @@ def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(f
     # A new Batches of unchanged files reads the finished cache: with decoding
     # broken (every image black), it still gives the original pixels.
     import tensorflow as tf
+
     with monkeypatch.context() as patch:
         patch.setattr(data, "_resized_uint8", lambda *args: tf.zeros((*TARGET, 3), tf.uint8))
         again = get_batches(folder, batch_size=8, shuffle=False, target_size=TARGET, cache=cache)
@@ -97,8 +99,9 @@ def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(f
     assert edited.cache != first.cache and not stored.parent.exists()
     pixels = epoch(edited)[0]
     assert pixels[0, ..., 0].mean() > 240 and np.array_equal(pixels[1:], original[1:])
-    assert np.array_equal(pixels, epoch(get_batches(folder, batch_size=8, shuffle=False,
-                                                    target_size=TARGET, cache=None))[0])
+    assert np.array_equal(
+        pixels, epoch(get_batches(folder, batch_size=8, shuffle=False, target_size=TARGET, cache=None))[0]
+    )
 
 
 def test_other_target_sizes_and_folders_get_their_own_disk_cache(folder, tmp_path):
@@ -129,6 +132,7 @@ def test_augment_runs_every_epoch_on_the_cached_images(folder):
 
     def flip(images):  # records how often it ran; mirrors left-right
         import tensorflow as tf
+
         flips.append(1)
         return tf.reverse(images, axis=[2])
 
@@ -140,6 +144,7 @@ def test_augment_runs_every_epoch_on_the_cached_images(folder):
 
 
 # ---------------------------------------------------------------- limit
+
 
 def test_limit_takes_a_repeatable_stratified_subset_in_file_order(folder, capsys):
     batches = get_batches(folder, batch_size=4, shuffle=False, target_size=TARGET, limit=6)

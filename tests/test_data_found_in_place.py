@@ -1,4 +1,5 @@
 """make data with a Kaggle zip downloaded by hand (`kaggle competitions download -c <slug>`)."""
+
 import io
 
 import pytest
@@ -21,11 +22,20 @@ def jpeg(colour):
 
 def dogscats_zip(folder, extra=None):
     """Kaggle's shape: one zip holding train.zip, test.zip and the sample submission."""
-    train = zip_bytes({f"train/{kind}.{k}.jpg": jpeg((40 * k % 255, 90, 90 if kind == "cat" else 200))
-                       for kind in ("cat", "dog") for k in range(12)})
+    train = zip_bytes(
+        {
+            f"train/{kind}.{k}.jpg": jpeg((40 * k % 255, 90, 90 if kind == "cat" else 200))
+            for kind in ("cat", "dog")
+            for k in range(12)
+        }
+    )
     test = zip_bytes({f"test/{k}.jpg": jpeg((k, k, k)) for k in range(1, 5)})
-    entries = {"train.zip": train, "test.zip": test,
-               "sample_submission.csv": b"id,label\n1,0.5\n2,0.5\n3,0.5\n4,0.5\n", **(extra or {})}
+    entries = {
+        "train.zip": train,
+        "test.zip": test,
+        "sample_submission.csv": b"id,label\n1,0.5\n2,0.5\n3,0.5\n4,0.5\n",
+        **(extra or {}),
+    }
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / f"{COMPETITIONS['dogscats']}.zip"
     archive.write_bytes(zip_bytes(entries))

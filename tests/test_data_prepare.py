@@ -1,4 +1,5 @@
 """utils.prepare: raw Kaggle layout -> train/valid/test/sample, without ever losing a file."""
+
 import hashlib
 import os
 import shutil
@@ -14,14 +15,20 @@ import pytest
 import tqdm  # noqa: F401  (imported before the fork in run_as_nobody)
 
 from utils import prepare
-from utils.prepare import (DriverImage, count_images, prepare_dogscats, prepare_statefarm,
-                           read_driver_list, split_at_random, split_by_driver)
+from utils.prepare import (
+    DriverImage,
+    count_images,
+    prepare_dogscats,
+    prepare_statefarm,
+    read_driver_list,
+    split_at_random,
+    split_by_driver,
+)
 from utils.synthetic import generate_dogscats, generate_statefarm
 
 REPO = Path(__file__).resolve().parent.parent
 DOGSCATS_SETTINGS = {"n_valid": 10, "n_sample_train": 6, "n_sample_valid": 4, "n_sample_test": 3}
-STATEFARM_SETTINGS = {"valid_drivers": 2, "n_sample_train": 20, "n_sample_valid": 10,
-                      "n_sample_test": 3}
+STATEFARM_SETTINGS = {"valid_drivers": 2, "n_sample_train": 20, "n_sample_valid": 10, "n_sample_test": 3}
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +38,9 @@ def raw_dogscats(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def raw_statefarm(tmp_path_factory):
-    return generate_statefarm(tmp_path_factory.mktemp("raw") / "statefarm", n_drivers=6,
-                              images_per_class=6, n_test=6)
+    return generate_statefarm(
+        tmp_path_factory.mktemp("raw") / "statefarm", n_drivers=6, images_per_class=6, n_test=6
+    )
 
 
 @pytest.fixture
@@ -47,14 +55,20 @@ def statefarm(raw_statefarm, tmp_path):
 
 def tree(root):
     """{relative path: sha1} of every file under root."""
-    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(Path(root).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file()
+    }
 
 
 def originals(root):
     """Checksums of the images outside sample/ (each file once, wherever it sits)."""
-    return Counter(digest for path, digest in tree(root).items()
-                   if path.endswith(".jpg") and not path.startswith("sample/"))
+    return Counter(
+        digest
+        for path, digest in tree(root).items()
+        if path.endswith(".jpg") and not path.startswith("sample/")
+    )
 
 
 def test_dogscats_layout_and_counts(dogscats, raw_dogscats):
@@ -77,8 +91,10 @@ def test_dogscats_layout_and_counts(dogscats, raw_dogscats):
 
 
 def test_every_step_three_times_changes_nothing(dogscats, statefarm):
-    for root, prepare_fn, settings in ((dogscats, prepare_dogscats, DOGSCATS_SETTINGS),
-                                       (statefarm, prepare_statefarm, STATEFARM_SETTINGS)):
+    for root, prepare_fn, settings in (
+        (dogscats, prepare_dogscats, DOGSCATS_SETTINGS),
+        (statefarm, prepare_statefarm, STATEFARM_SETTINGS),
+    ):
         first = prepare_fn(root, **settings)
         after_first = tree(root)
         for _ in range(2):
@@ -94,8 +110,9 @@ def test_split_is_repeatable_for_a_seed(raw_dogscats, tmp_path):
     assert tree(a) == tree(b)
 
 
-def test_exception_after_some_moves_is_finished_by_the_next_run(dogscats, raw_dogscats,
-                                                              tmp_path, monkeypatch):
+def test_exception_after_some_moves_is_finished_by_the_next_run(
+    dogscats, raw_dogscats, tmp_path, monkeypatch
+):
     reference = Path(shutil.copytree(raw_dogscats, tmp_path / "reference"))
     prepare_dogscats(reference, **DOGSCATS_SETTINGS)
     real_move, moves = prepare._move_file, []
@@ -128,7 +145,8 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next_run(statefarm, raw_st
         "    time.sleep(0.05)\n"
         "    real(source, target)\n"
         "prepare._move_file = slow\n"
-        f"prepare.prepare_statefarm({str(statefarm)!r}, **{STATEFARM_SETTINGS!r})\n")
+        f"prepare.prepare_statefarm({str(statefarm)!r}, **{STATEFARM_SETTINGS!r})\n"
+    )
     child = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.time() + 30
     while time.time() < deadline and len(list((statefarm / "valid").rglob("*.jpg"))) < 4:
@@ -263,8 +281,12 @@ def test_statefarm_list_naming_absent_images_warns_and_goes_on(statefarm):
 
 
 def test_random_split_mixes_drivers_and_driver_split_does_not():
-    images = [DriverImage(f"p{d:03d}", f"c{c}", f"img_{d}_{c}_{k}.jpg")
-              for d in range(8) for c in range(10) for k in range(3)]
+    images = [
+        DriverImage(f"p{d:03d}", f"c{c}", f"img_{d}_{c}_{k}.jpg")
+        for d in range(8)
+        for c in range(10)
+        for k in range(3)
+    ]
     train, valid = split_by_driver(images, valid_drivers=2, seed=0)
     assert not {i.subject for i in train} & {i.subject for i in valid}
     assert len({i.subject for i in valid}) == 2 and len(train) + len(valid) == len(images)

@@ -1,4 +1,5 @@
 """utils.datasets: Keras first, honest offline stand-ins, stratified splits. No network."""
+
 import keras
 import numpy as np
 import pytest
@@ -6,8 +7,9 @@ import pytest
 import utils
 from utils import datasets
 
-OFFLINE = Exception("URL fetch failure on https://example.invalid/data.npz: None -- "
-                    "[Errno -2] Name or service not known")
+OFFLINE = Exception(
+    "URL fetch failure on https://example.invalid/data.npz: None -- [Errno -2] Name or service not known"
+)
 
 
 def offline(*args, **kwargs):
@@ -34,8 +36,7 @@ def digits():
 
 def test_mnist_falls_back_to_sklearn_digits_and_says_so(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(keras.datasets.mnist, "load_data",
-                        lambda *a, **k: calls.append(1) or offline())
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda *a, **k: calls.append(1) or offline())
     data = utils.load_mnist(seed=0)
     assert calls == [1], "Keras must be asked first"
     out = capsys.readouterr().out
@@ -58,8 +59,7 @@ def test_digit_fallback_looks_like_mnist(digits):
 
 
 def test_splits_are_stratified_and_disjoint(digits):
-    shares = [np.bincount(y, minlength=10) / len(y)
-              for y in (digits.y_train, digits.y_valid, digits.y_test)]
+    shares = [np.bincount(y, minlength=10) / len(y) for y in (digits.y_train, digits.y_valid, digits.y_test)]
     for share in shares[1:]:
         assert np.abs(share - shares[0]).max() < 0.02
     assert len(digits.y_test) == pytest.approx(0.2 * 1797, abs=1)
@@ -75,8 +75,9 @@ def test_split_is_reproducible_with_the_seed():
 
 
 def test_mnist_uses_keras_when_it_works(monkeypatch, capsys):
-    monkeypatch.setattr(keras.datasets.mnist, "load_data",
-                        lambda *a, **k: fake_keras_data(600, 100, (28, 28)))
+    monkeypatch.setattr(
+        keras.datasets.mnist, "load_data", lambda *a, **k: fake_keras_data(600, 100, (28, 28))
+    )
     data = utils.load_mnist(valid_size=100, max_train=200, seed=0)
     assert data.real and not data.generated and data.name == "mnist"
     assert data.caveat == ""
@@ -87,8 +88,11 @@ def test_mnist_uses_keras_when_it_works(monkeypatch, capsys):
 
 
 def test_cifar10_uses_keras_and_flattens_labels(monkeypatch):
-    monkeypatch.setattr(keras.datasets.cifar10, "load_data",
-                        lambda *a, **k: fake_keras_data(500, 50, (32, 32, 3), labels_2d=True))
+    monkeypatch.setattr(
+        keras.datasets.cifar10,
+        "load_data",
+        lambda *a, **k: fake_keras_data(500, 50, (32, 32, 3), labels_2d=True),
+    )
     data = utils.load_cifar10(valid_size=0.2, seed=0)
     assert data.real and data.name == "cifar10"
     assert data.y_train.ndim == data.y_test.ndim == 1
@@ -98,8 +102,7 @@ def test_cifar10_uses_keras_and_flattens_labels(monkeypatch):
 
 def test_cifar10_offline_is_generated_and_announced(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(keras.datasets.cifar10, "load_data",
-                        lambda *a, **k: calls.append(1) or offline())
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda *a, **k: calls.append(1) or offline())
     data = utils.load_cifar10(n_generated=500, seed=0)
     assert calls == [1]
     out = capsys.readouterr().out
@@ -129,8 +132,9 @@ def test_generated_shapes_carry_a_learnable_signal():
     grey = x.mean(axis=3)
     edges = (np.abs(np.diff(grey, axis=1))[:, :, :-1] + np.abs(np.diff(grey, axis=2))[:, :-1, :]) > 40
     # edge counts per row and per column, sorted: blind to where the shape sits
-    features = np.concatenate([np.sort(edges.sum(axis=1), axis=1),
-                               np.sort(edges.sum(axis=2), axis=1)], axis=1).astype(np.float32)
+    features = np.concatenate(
+        [np.sort(edges.sum(axis=1), axis=1), np.sort(edges.sum(axis=2), axis=1)], axis=1
+    ).astype(np.float32)
     model = RidgeClassifier().fit(features[:700], y[:700])
     assert model.score(features[700:], y[700:]) > 0.35  # chance is 0.1
 

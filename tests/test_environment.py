@@ -1,4 +1,5 @@
 """The two install routes (pip requirements and conda environment.yml) agree."""
+
 import re
 import subprocess
 import sys
@@ -12,8 +13,11 @@ YAML_PIN = re.compile(r"^\s*-\s+([A-Za-z0-9_.\-\[\]]+)==([^\s#]+)")
 
 def test_requirements_and_environment_yml_pin_the_same_versions():
     requirements = read_pins(ROOT / "requirements.txt")
-    conda = dict(m.groups() for line in (ROOT / "environment.yml").read_text().splitlines()
-                 if (m := YAML_PIN.match(line)))
+    conda = dict(
+        m.groups()
+        for line in (ROOT / "environment.yml").read_text().splitlines()
+        if (m := YAML_PIN.match(line))
+    )
     assert requirements, "requirements.txt pins nothing"
     assert requirements == conda
 
@@ -44,10 +48,13 @@ def test_installed_versions_match_the_pins():
 
 def test_import_utils_has_no_side_effects():
     """Importing utils must not pull in TensorFlow or change Keras settings."""
-    code = ("import sys, utils; "
-            "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT / "notebooks", check=True).stdout.split()
+    code = (
+        "import sys, utils; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT / "notebooks", check=True
+    ).stdout.split()
     assert out == ["False", "False", "False"]
 
 

@@ -1,4 +1,5 @@
 """utils.hardware: the device line, the dtype policy choice and the run-time estimate."""
+
 import subprocess
 import sys
 
@@ -50,17 +51,20 @@ def test_device_line_names_the_gpu():
     assert line.startswith("GPU: Tesla T4 (compute capability 7.5)")
 
 
-@pytest.mark.parametrize("text, gpus, policy", [
-    (XEON_SAPPHIRE, (), "mixed_bfloat16"),      # AMX / AVX-512 BF16: native bfloat16
-    (SKYLAKE, (), "float32"),                   # AVX-512 without BF16: emulated
-    (LAPTOP, (), "float32"),
-    (ARM, (), "float32"),                       # only the x86 flags count
-    (LAPTOP, [Gpu("NVIDIA A100-SXM4-40GB", (8, 0))], "mixed_bfloat16"),
-    (LAPTOP, [Gpu("Tesla T4", (7, 5))], "mixed_float16"),
-    (LAPTOP, [Gpu("Tesla K80", (3, 7))], "float32"),
-    (XEON_SAPPHIRE, [Gpu("Tesla P100", (6, 0))], "float32"),  # the GPU runs the model, not the CPU
-    (LAPTOP, [Gpu("unknown GPU")], "float32"),
-])
+@pytest.mark.parametrize(
+    "text, gpus, policy",
+    [
+        (XEON_SAPPHIRE, (), "mixed_bfloat16"),  # AMX / AVX-512 BF16: native bfloat16
+        (SKYLAKE, (), "float32"),  # AVX-512 without BF16: emulated
+        (LAPTOP, (), "float32"),
+        (ARM, (), "float32"),  # only the x86 flags count
+        (LAPTOP, [Gpu("NVIDIA A100-SXM4-40GB", (8, 0))], "mixed_bfloat16"),
+        (LAPTOP, [Gpu("Tesla T4", (7, 5))], "mixed_float16"),
+        (LAPTOP, [Gpu("Tesla K80", (3, 7))], "float32"),
+        (XEON_SAPPHIRE, [Gpu("Tesla P100", (6, 0))], "float32"),  # the GPU runs the model, not the CPU
+        (LAPTOP, [Gpu("unknown GPU")], "float32"),
+    ],
+)
 def test_dtype_policy_is_16_bit_only_where_it_is_native(text, gpus, policy):
     chosen, reason = hardware.recommended_dtype_policy(cpu(text, gpus))
     assert chosen == policy
@@ -93,8 +97,12 @@ def test_full_profile_on_a_cpu_estimates_from_the_measured_rate(monkeypatch):
 def test_full_profile_on_a_gpu_measures_nothing(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "full")
     printed = []
-    hardware.check_hardware(300, hardware=cpu(LAPTOP, [Gpu("Tesla T4", (7, 5))]),
-                            measure=lambda: pytest.fail("timed on a GPU"), out=printed.append)
+    hardware.check_hardware(
+        300,
+        hardware=cpu(LAPTOP, [Gpu("Tesla T4", (7, 5))]),
+        measure=lambda: pytest.fail("timed on a GPU"),
+        out=printed.append,
+    )
     assert len(printed) == 1 and printed[0].startswith("Hardware: GPU: Tesla T4")
 
 
@@ -113,8 +121,11 @@ def test_utils_exports_the_hardware_functions():
 
 
 def test_importing_hardware_imports_nothing_heavy():
-    code = ("import sys, utils.hardware; "
-            "print(sorted(m for m in ('numpy', 'tensorflow', 'keras') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=utils.repo_root(), check=True).stdout
+    code = (
+        "import sys, utils.hardware; "
+        "print(sorted(m for m in ('numpy', 'tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=utils.repo_root(), check=True
+    ).stdout
     assert out.strip() == "[]"

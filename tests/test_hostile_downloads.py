@@ -4,6 +4,7 @@ Every case checks: a clear error that names the file and says what to do,
 nothing written outside the dataset folder, a rerun that recovers, and no
 Kaggle key in anything the learner can see (output, warnings, exceptions).
 """
+
 import io
 import os
 import traceback
@@ -15,8 +16,14 @@ import pytest
 import requests
 
 import utils
-from test_kaggle_download import (DOGSCATS, FakeKaggle, dogscats_archive, http_error,
-                                  without_credentials, zip_bytes)
+from test_kaggle_download import (
+    DOGSCATS,
+    FakeKaggle,
+    dogscats_archive,
+    http_error,
+    without_credentials,
+    zip_bytes,
+)
 from utils import kaggle
 from utils.kaggle import KaggleCredentialsError, KaggleDownloadError
 
@@ -25,8 +32,11 @@ SECRET = "s3cr3t-key-123"
 
 def files_under(root, leave_out=None):
     """{relative path: bytes} of every file under root, except those under leave_out."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(Path(root).rglob("*"))
-            if p.is_file() and not (leave_out and leave_out in p.parents)}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file() and not (leave_out and leave_out in p.parents)
+    }
 
 
 @pytest.fixture
@@ -37,6 +47,7 @@ def data(tmp_path):
 
 
 # ---------------------------------------------------------------- broken archives
+
 
 def test_html_page_instead_of_the_zip_names_the_rules_then_recovers(data, tmp_path):
     page = b"<!DOCTYPE html><html><body>Please sign in and accept the rules</body></html>"
@@ -52,9 +63,13 @@ def test_html_page_instead_of_the_zip_names_the_rules_then_recovers(data, tmp_pa
 
 
 def test_html_page_saved_as_train_zip_inside_the_download(data):
-    outer = zip_bytes({"train.zip": b"<html><head><title>Kaggle</title></head></html>",
-                       "test.zip": zip_bytes({"test/1.jpg": b"t1"}),
-                       "sample_submission.csv": b"id,label\n1,0.5\n"})
+    outer = zip_bytes(
+        {
+            "train.zip": b"<html><head><title>Kaggle</title></head></html>",
+            "test.zip": zip_bytes({"test/1.jpg": b"t1"}),
+            "sample_submission.csv": b"id,label\n1,0.5\n",
+        }
+    )
     with pytest.raises(KaggleDownloadError) as error:
         utils.download("dogscats", data, client=FakeKaggle(outer))
     message = str(error.value)
@@ -80,26 +95,42 @@ def test_truncated_zip_is_named_and_refetched_next_time(data, tmp_path):
 def compressed(archive):
     """The same zip with every entry deflated."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(archive)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(archive)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for name in source.namelist():
             target.writestr(name, source.read(name))
     return buffer.getvalue()
 
 
 def escaping_entries(tmp_path):
-    return ["../escaped.txt", "train/../../escaped.txt", "..\\escaped.txt",
-            str(tmp_path / "absolute-escape.txt"), str(tmp_path.parent / "absolute-escape.txt"),
-            "C:/escaped.txt", "train/" + "../" * 12 + "escaped.txt"]
+    return [
+        "../escaped.txt",
+        "train/../../escaped.txt",
+        "..\\escaped.txt",
+        str(tmp_path / "absolute-escape.txt"),
+        str(tmp_path.parent / "absolute-escape.txt"),
+        "C:/escaped.txt",
+        "train/" + "../" * 12 + "escaped.txt",
+    ]
 
 
-@pytest.mark.parametrize("index", range(7), ids=["dotdot", "nested-dotdot", "backslash",
-                                                 "absolute", "absolute-above", "drive-letter",
-                                                 "deep-dotdot"])
+@pytest.mark.parametrize(
+    "index",
+    range(7),
+    ids=["dotdot", "nested-dotdot", "backslash", "absolute", "absolute-above", "drive-letter", "deep-dotdot"],
+)
 def test_zip_entries_that_escape_write_nothing_outside_data(data, tmp_path, index):
     evil = escaping_entries(tmp_path)[index]
-    payload = zip_bytes({"train/cat.0.jpg": b"cat0", evil: b"gotcha",
-                         "test/1.jpg": b"t1", "sample_submission.csv": b"id,label\n"})
+    payload = zip_bytes(
+        {
+            "train/cat.0.jpg": b"cat0",
+            evil: b"gotcha",
+            "test/1.jpg": b"t1",
+            "sample_submission.csv": b"id,label\n",
+        }
+    )
     before = files_under(tmp_path)
     with pytest.raises(KaggleDownloadError, match=r"outside.*not trustworthy"):
         utils.download("dogscats", data, client=FakeKaggle(payload))
@@ -114,8 +145,11 @@ def test_symbolic_link_entries_are_skipped_with_a_warning(data, tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(link, "/etc/passwd")
-        for name, content in {"train/cat.0.jpg": b"cat0", "test/1.jpg": b"t1",
-                              "sample_submission.csv": b"id,label\n"}.items():
+        for name, content in {
+            "train/cat.0.jpg": b"cat0",
+            "test/1.jpg": b"t1",
+            "sample_submission.csv": b"id,label\n",
+        }.items():
             archive.writestr(name, content)
     with pytest.warns(UserWarning, match=r"skipped the symbolic link 'train/passwd\.jpg'"):
         utils.download("dogscats", data, client=FakeKaggle(buffer.getvalue()))
@@ -135,18 +169,30 @@ def test_extracting_twice_changes_nothing_and_fetches_once(data):
 
 # ---------------------------------------------------------------- Kaggle says no
 
+
 def network_down():
-    return requests.ConnectionError("HTTPSConnectionPool(host='www.kaggle.com', port=443): "
-                                    "Failed to establish a new connection")
+    return requests.ConnectionError(
+        "HTTPSConnectionPool(host='www.kaggle.com', port=443): Failed to establish a new connection"
+    )
 
 
-@pytest.mark.parametrize("error, kind, expected", [
-    (lambda: http_error(401), KaggleCredentialsError, ["HTTP 401", "Create a new token",
-                                                       "kaggle.json", "chmod 600"]),
-    (lambda: http_error(403), KaggleDownloadError, ["HTTP 403", f"{DOGSCATS}/rules",
-                                                    "can't be accepted through the API"]),
-    (network_down, KaggleDownloadError, ["Could not reach kaggle.com", "make data"]),
-], ids=["401", "403", "network"])
+@pytest.mark.parametrize(
+    "error, kind, expected",
+    [
+        (
+            lambda: http_error(401),
+            KaggleCredentialsError,
+            ["HTTP 401", "Create a new token", "kaggle.json", "chmod 600"],
+        ),
+        (
+            lambda: http_error(403),
+            KaggleDownloadError,
+            ["HTTP 403", f"{DOGSCATS}/rules", "can't be accepted through the API"],
+        ),
+        (network_down, KaggleDownloadError, ["Could not reach kaggle.com", "make data"]),
+    ],
+    ids=["401", "403", "network"],
+)
 def test_kaggle_refusals_each_say_what_to_do(data, monkeypatch, capfd, error, kind, expected):
     without_credentials(monkeypatch, data.parent)
     monkeypatch.setenv("KAGGLE_USERNAME", "learner")
@@ -160,6 +206,7 @@ def test_kaggle_refusals_each_say_what_to_do(data, monkeypatch, capfd, error, ki
 
 
 # ---------------------------------------------------------------- credentials stay secret
+
 
 def kaggle_json(monkeypatch, home, mode=0o600):
     """Write home/.kaggle/kaggle.json holding SECRET and point the kaggle package at it

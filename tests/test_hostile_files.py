@@ -6,6 +6,7 @@ skipped with a warning that names them (or an error with on_bad_file="raise"),
 a wrong layout is an error that names the folder and the fix - never a raw
 TensorFlow/PIL traceback, never a silent wrong result, and no file is touched.
 """
+
 import hashlib
 import os
 import warnings
@@ -29,8 +30,11 @@ def save(path, colour=RED, size=(40, 30), mode="RGB", fmt=None, **options):
 
 
 def checksums(root):
-    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(Path(root).rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def only_images(batches):
@@ -43,8 +47,7 @@ def decode_one(folder, name):
     """Decode the folder through get_batches; return the pixels of file `name`."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a readable file must not be reported as bad
-        batches = utils.get_batches(folder, batch_size=16, shuffle=False, target_size=TARGET,
-                                    class_mode=None)
+        batches = utils.get_batches(folder, batch_size=16, shuffle=False, target_size=TARGET, class_mode=None)
     images = only_images(batches)
     names = [Path(f).name for f in batches.filenames]
     assert images.shape == (len(names), *TARGET, 3) and images.dtype == np.float32
@@ -52,6 +55,7 @@ def decode_one(folder, name):
 
 
 # ---------------------------------------------------------------- unreadable files: skipped, named
+
 
 def zero_bytes(path):
     path.write_bytes(b"")
@@ -71,8 +75,11 @@ def html_page(path):
     path.write_text("<!DOCTYPE html><html><body>403 Forbidden</body></html>")
 
 
-@pytest.mark.parametrize("make_bad", [zero_bytes, truncated_jpeg, random_bytes, html_page],
-                         ids=["zero-byte", "truncated-jpeg", "random-bytes", "html-page"])
+@pytest.mark.parametrize(
+    "make_bad",
+    [zero_bytes, truncated_jpeg, random_bytes, html_page],
+    ids=["zero-byte", "truncated-jpeg", "random-bytes", "html-page"],
+)
 def test_unreadable_jpg_is_skipped_with_a_warning_naming_it(tmp_path, make_bad):
     save(tmp_path / "cats" / "good.jpg")
     save(tmp_path / "dogs" / "good.jpg", BLUE)
@@ -102,6 +109,7 @@ def test_get_data_leaves_a_bad_file_out_and_stays_aligned(tmp_path):
 
 # ---------------------------------------------------------------- odd but readable: right pixels
 
+
 def png_named_jpg(path):
     save(path, fmt="PNG")
 
@@ -126,11 +134,16 @@ def upper_case_jpg(path):
     save(path, quality=95)
 
 
-ODD_RED_FILES = [("png-named-jpg.jpg", png_named_jpg), ("cmyk.jpg", cmyk_jpeg),
-                 ("rgba.png", rgba_png), ("one-pixel.png", one_pixel),
-                 ("wide-10000x10.jpg", very_wide), ("UPPER.JPG", upper_case_jpg),
-                 ("long-extension.jpeg", upper_case_jpg),
-                 ("with spaces é ü 猫.jpg", upper_case_jpg)]
+ODD_RED_FILES = [
+    ("png-named-jpg.jpg", png_named_jpg),
+    ("cmyk.jpg", cmyk_jpeg),
+    ("rgba.png", rgba_png),
+    ("one-pixel.png", one_pixel),
+    ("wide-10000x10.jpg", very_wide),
+    ("UPPER.JPG", upper_case_jpg),
+    ("long-extension.jpeg", upper_case_jpg),
+    ("with spaces é ü 猫.jpg", upper_case_jpg),
+]
 
 
 @pytest.mark.parametrize("name, make", ODD_RED_FILES, ids=[n for n, _ in ODD_RED_FILES])
@@ -165,8 +178,8 @@ def test_exif_orientation_is_applied(tmp_path):
     (tmp_path / "things").mkdir()
     stored.save(tmp_path / "things" / "phone.jpg", exif=exif, quality=95)
     pixels = decode_one(tmp_path, "phone.jpg")
-    assert np.abs(pixels[0, :] - np.array(BLUE)).max() <= 10    # viewed: blue on top
-    assert np.abs(pixels[-1, :] - np.array(RED)).max() <= 10    # and red below
+    assert np.abs(pixels[0, :] - np.array(BLUE)).max() <= 10  # viewed: blue on top
+    assert np.abs(pixels[-1, :] - np.array(RED)).max() <= 10  # and red below
 
 
 def test_file_names_with_spaces_and_non_ascii_keep_their_names(tmp_path):
@@ -184,6 +197,7 @@ def test_file_names_with_spaces_and_non_ascii_keep_their_names(tmp_path):
 
 # ---------------------------------------------------------------- junk beside the images: ignored
 
+
 def test_os_junk_and_stray_text_files_are_ignored_silently(tmp_path):
     """Skip, by design: only .jpg/.jpeg/.png count (documented in list_images);
     .DS_Store, Thumbs.db and notes are never images, and warning about them is noise."""
@@ -198,12 +212,12 @@ def test_os_junk_and_stray_text_files_are_ignored_silently(tmp_path):
         warnings.simplefilter("error")
         batches = utils.get_batches(tmp_path, shuffle=False, target_size=TARGET)
     assert batches.class_names == ["cats", "dogs"]
-    assert batches.filenames == [os.path.join("cats", "cat.1.jpg"),
-                                 os.path.join("dogs", "dog.1.jpg")]
+    assert batches.filenames == [os.path.join("cats", "cat.1.jpg"), os.path.join("dogs", "dog.1.jpg")]
     assert checksums(tmp_path) == before
 
 
 # ---------------------------------------------------------------- wrong layouts: clear errors
+
 
 def test_empty_class_folder_is_named(tmp_path):
     save(tmp_path / "cats" / "cat.1.jpg")

@@ -3,6 +3,7 @@
 One small untrained Vgg16 (32x32 inputs) is shared by the module; images are
 tiny files on disk read through utils.get_batches, as in the notebooks.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -46,8 +47,9 @@ def root(tmp_path_factory):
     for number in range(1, 7):
         picture(root / "test" / "unknown" / f"{number}.jpg", number % 2, rng)
     write_csv(root / "sample_submission.csv", ["id", "label"], [[i, 0.5] for i in range(1, 7)])
-    write_csv(root / "statefarm_sample.csv", STATEFARM_COLUMNS,
-              [[f"img_{i}.jpg"] + [0.1] * 10 for i in (1, 2, 3)])
+    write_csv(
+        root / "statefarm_sample.csv", STATEFARM_COLUMNS, [[f"img_{i}.jpg"] + [0.1] * 10 for i in (1, 2, 3)]
+    )
     return root
 
 
@@ -62,6 +64,7 @@ def batches(folder, **options):
 
 
 # ---------------------------------------------------------------- saved arrays
+
 
 def test_load_array_on_a_missing_path_names_it(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
@@ -79,11 +82,13 @@ def test_load_array_after_a_save_killed_half_way(tmp_path):
     """The process dies in the middle of writing (no cleanup can run): the path
     holds no array, load_array says why, and saving again just works."""
     target = tmp_path / "features.bc"
-    script = (f"import sys, os\nsys.path.insert(0, {str(REPO)!r})\n"
-              "import numpy as np\nfrom utils.arrays import ArrayWriter\n"
-              f"with ArrayWriter({str(target)!r}) as out:\n"
-              "    out.append(np.ones((5000, 64), 'float32'))\n"
-              "    os._exit(9)  # killed before the second batch\n")
+    script = (
+        f"import sys, os\nsys.path.insert(0, {str(REPO)!r})\n"
+        "import numpy as np\nfrom utils.arrays import ArrayWriter\n"
+        f"with ArrayWriter({str(target)!r}) as out:\n"
+        "    out.append(np.ones((5000, 64), 'float32'))\n"
+        "    os._exit(9)  # killed before the second batch\n"
+    )
     assert subprocess.run([sys.executable, "-c", script]).returncode == 9
     with pytest.raises(FileNotFoundError) as error:
         utils.load_array(target)
@@ -106,11 +111,15 @@ def empty_metadata(path):
     (path / "meta" / "sizes").write_text("")
 
 
-@pytest.mark.parametrize("damage", [drop_a_chunk, cut_a_chunk, empty_metadata],
-                         ids=["chunk-missing", "chunk-cut-short", "metadata-empty"])
+@pytest.mark.parametrize(
+    "damage",
+    [drop_a_chunk, cut_a_chunk, empty_metadata],
+    ids=["chunk-missing", "chunk-cut-short", "metadata-empty"],
+)
 def test_load_array_on_a_damaged_copy_says_delete_and_save_again(tmp_path, damage):
-    path = utils.save_array(tmp_path / "features.bc",
-                            np.random.default_rng(0).random((300_000, 4), "float32"))
+    path = utils.save_array(
+        tmp_path / "features.bc", np.random.default_rng(0).random((300_000, 4), "float32")
+    )
     damage(path)
     with pytest.raises(ValueError) as error:
         utils.load_array(path)
@@ -119,6 +128,7 @@ def test_load_array_on_a_damaged_copy_says_delete_and_save_again(tmp_path, damag
 
 
 # ---------------------------------------------------------------- models
+
 
 def test_finetune_on_batches_with_one_class(vgg, tmp_path):
     picture(tmp_path / "only_cats" / "cat.1.jpg", 0, np.random.default_rng(1))
@@ -144,8 +154,9 @@ def test_submission_from_predictions_of_another_length_is_refused(root, tmp_path
     target = tmp_path / "submission.csv"
     filenames = [f"unknown/{i}.jpg" for i in range(1, 7)]
     with pytest.raises(SubmissionError, match="5 predictions for 6 file names"):
-        utils.write_dogscats_submission(target, np.full(5, 0.5), filenames,
-                                        root / "sample_submission.csv", link=False)
+        utils.write_dogscats_submission(
+            target, np.full(5, 0.5), filenames, root / "sample_submission.csv", link=False
+        )
     assert not target.exists()
 
 
@@ -168,8 +179,7 @@ def test_bad_dogscats_submission_is_refused_with_the_reason(root, tmp_path, case
     filenames, dog, reason = DOGSCATS_CASES[case]
     target = tmp_path / "submission.csv"
     with pytest.raises(SubmissionError) as error:
-        utils.write_dogscats_submission(target, dog, filenames, root / "sample_submission.csv",
-                                        link=False)
+        utils.write_dogscats_submission(target, dog, filenames, root / "sample_submission.csv", link=False)
     assert "nothing written" in str(error.value) and reason in str(error.value)
     assert not target.exists()
 
@@ -178,8 +188,9 @@ def test_wrong_columns_are_refused(root, tmp_path):
     """Dogs vs Cats predictions checked against State Farm's sample file."""
     target = tmp_path / "submission.csv"
     with pytest.raises(SubmissionError, match=r"columns are \['id', 'label'\], expected \['img'"):
-        utils.write_dogscats_submission(target, DOG[:3], ["1.jpg", "2.jpg", "3.jpg"],
-                                        root / "statefarm_sample.csv", link=False)
+        utils.write_dogscats_submission(
+            target, DOG[:3], ["1.jpg", "2.jpg", "3.jpg"], root / "statefarm_sample.csv", link=False
+        )
     assert not target.exists()
 
 
@@ -188,15 +199,26 @@ def test_statefarm_row_not_summing_to_one_is_refused(root, tmp_path):
     rows[1] *= 0.7  # e.g. clipped but not renormalized
     target = tmp_path / "submission.csv"
     with pytest.raises(SubmissionError) as error:
-        utils.write_statefarm_submission(target, rows, ["img_1.jpg", "img_2.jpg", "img_3.jpg"],
-                                         root / "statefarm_sample.csv", link=False)
+        utils.write_statefarm_submission(
+            target, rows, ["img_1.jpg", "img_2.jpg", "img_3.jpg"], root / "statefarm_sample.csv", link=False
+        )
     assert "1 rows don't sum to 1, e.g. img_2.jpg (sum 0.7)" in str(error.value)
     assert "clip_multiclass" in str(error.value) and not target.exists()
-    utils.write_statefarm_submission(target, utils.clip_multiclass(rows), [  # the fix works
-        "img_1.jpg", "img_2.jpg", "img_3.jpg"], root / "statefarm_sample.csv", link=False)
+    utils.write_statefarm_submission(
+        target,
+        utils.clip_multiclass(rows),
+        [  # the fix works
+            "img_1.jpg",
+            "img_2.jpg",
+            "img_3.jpg",
+        ],
+        root / "statefarm_sample.csv",
+        link=False,
+    )
 
 
 # ---------------------------------------------------------------- determinism
+
 
 def test_same_seed_gives_the_same_metrics_and_submission_bytes(vgg, root, tmp_path):
     def run(name):
@@ -207,8 +229,9 @@ def test_same_seed_gives_the_same_metrics_and_submission_bytes(vgg, root, tmp_pa
         history = vgg.fit_head(features, labels, epochs=2, batch_size=4, verbose=0)
         probabilities, filenames = vgg.test(root / "test")
         dog = utils.clip_binary(probabilities[:, 1])
-        path = utils.write_dogscats_submission(tmp_path / name, dog, filenames,
-                                               root / "sample_submission.csv", link=False)
+        path = utils.write_dogscats_submission(
+            tmp_path / name, dog, filenames, root / "sample_submission.csv", link=False
+        )
         return history.history, path.read_bytes()
 
     first, second = run("first.csv"), run("second.csv")

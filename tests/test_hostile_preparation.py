@@ -5,6 +5,7 @@ the multiset of image checksums outside sample/ equals the raw download's
 (nothing lost, nothing doubled; sample/ only holds copies), and no image is
 in two of train/, valid/ and test/.
 """
+
 import hashlib
 import json
 import os
@@ -34,9 +35,10 @@ STATEFARM = {"valid_drivers": 2, "n_sample_train": 10, "n_sample_valid": 10, "n_
 def raw(tmp_path_factory):
     """Tiny raw downloads, made once; each test works on its own copy."""
     folder = tmp_path_factory.mktemp("hostile-raw")
-    return {"dogscats": generate_dogscats(folder / "dogscats", n_train=24, n_test=4),
-            "statefarm": generate_statefarm(folder / "statefarm", n_drivers=6,
-                                            images_per_class=6, n_test=3)}
+    return {
+        "dogscats": generate_dogscats(folder / "dogscats", n_train=24, n_test=4),
+        "statefarm": generate_statefarm(folder / "statefarm", n_drivers=6, images_per_class=6, n_test=3),
+    }
 
 
 @pytest.fixture
@@ -51,14 +53,20 @@ def statefarm(raw, tmp_path):
 
 def digests(root):
     """{relative path: sha1} of every file under root."""
-    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(Path(root).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file()
+    }
 
 
 def originals(root):
     """Multiset of checksums of every file outside sample/ (bookkeeping files left out)."""
-    return Counter(digest for path, digest in digests(root).items()
-                   if not path.startswith("sample/") and not Path(path).name.startswith("."))
+    return Counter(
+        digest
+        for path, digest in digests(root).items()
+        if not path.startswith("sample/") and not Path(path).name.startswith(".")
+    )
 
 
 def assert_safe(root, raw_root):
@@ -86,11 +94,13 @@ def prepared_reference(raw_root, tmp_path, prepare_fn, settings):
 
 # ---------------------------------------------------------------- repeating and crashing
 
+
 @pytest.mark.parametrize("dataset", ["dogscats", "statefarm"])
 def test_preparation_run_three_times_changes_nothing_after_the_first(raw, tmp_path, dataset):
     root = Path(shutil.copytree(raw[dataset], tmp_path / dataset))
-    prepare_fn, settings = ((utils.prepare_dogscats, DOGSCATS) if dataset == "dogscats"
-                            else (utils.prepare_statefarm, STATEFARM))
+    prepare_fn, settings = (
+        (utils.prepare_dogscats, DOGSCATS) if dataset == "dogscats" else (utils.prepare_statefarm, STATEFARM)
+    )
     counts = prepare_fn(root, **settings)
     after_first = digests(root)
     for _ in range(2):
@@ -102,11 +112,12 @@ def test_preparation_run_three_times_changes_nothing_after_the_first(raw, tmp_pa
 MOVES, COPIES = 24 + 4, 4 + 2 + 2  # train and test images moved; sample copies
 
 
-@pytest.mark.parametrize("k", [0, random.Random(1).randrange(1, MOVES),
-                               MOVES + random.Random(2).randrange(COPIES)],
-                         ids=["before-the-first-move", "among-the-moves", "among-the-copies"])
-def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(
-        raw, dogscats, tmp_path, monkeypatch, k):
+@pytest.mark.parametrize(
+    "k",
+    [0, random.Random(1).randrange(1, MOVES), MOVES + random.Random(2).randrange(COPIES)],
+    ids=["before-the-first-move", "among-the-moves", "among-the-copies"],
+)
+def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(raw, dogscats, tmp_path, monkeypatch, k):
     """Fail after k moves and copies (k random within each phase), then run again."""
     reference = prepared_reference(raw["dogscats"], tmp_path, utils.prepare_dogscats, DOGSCATS)
     done = []
@@ -117,6 +128,7 @@ def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(
                 raise OSError(f"simulated crash after {k} file operations")
             done.append(target)
             real(source, target)
+
         return operation
 
     monkeypatch.setattr(prepare, "_move_file", failing(prepare._move_file))
@@ -133,11 +145,13 @@ def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(
 
 def test_a_run_killed_at_a_random_moment_is_finished_by_the_next_run(raw, dogscats, tmp_path):
     reference = prepared_reference(raw["dogscats"], tmp_path, utils.prepare_dogscats, DOGSCATS)
-    script = (f"import sys, time\nsys.path.insert(0, {str(REPO)!r})\n"
-              "from utils import prepare\n"
-              "real = prepare._move_file\n"
-              "prepare._move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
-              f"prepare.prepare_dogscats({str(dogscats)!r}, **{DOGSCATS!r})\n")
+    script = (
+        f"import sys, time\nsys.path.insert(0, {str(REPO)!r})\n"
+        "from utils import prepare\n"
+        "real = prepare._move_file\n"
+        "prepare._move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
+        f"prepare.prepare_dogscats({str(dogscats)!r}, **{DOGSCATS!r})\n"
+    )
     child = subprocess.Popen([sys.executable, "-c", script])
     manifest = dogscats / prepare.MANIFEST_NAME
     deadline = time.time() + 30
@@ -187,6 +201,7 @@ def test_a_second_seed_during_an_unfinished_run_is_refused_too(dogscats, raw, mo
 
 # ---------------------------------------------------------------- State Farm's driver list
 
+
 def test_statefarm_without_driver_list_names_the_file(statefarm, raw):
     (statefarm / "driver_imgs_list.csv").unlink()
     before = digests(statefarm)
@@ -222,6 +237,7 @@ def test_statefarm_driver_list_naming_absent_images_warns_and_goes_on(statefarm)
 
 
 # ---------------------------------------------------------------- a read-only data folder
+
 
 def test_read_only_data_folder_fails_before_any_move(raw):
     folder = Path(tempfile.mkdtemp(prefix="hostile-readonly-"))  # 'nobody' can't enter tmp_path

@@ -2,6 +2,7 @@
 
 Part of the tests each supported Python runs (tools/course.py CROSS_PYTHON_TESTS).
 """
+
 import importlib
 import sys
 

@@ -1,4 +1,5 @@
 """utils.kaggle: download with a fake Kaggle client and real zip/HTML files on disk."""
+
 import os
 from pathlib import Path
 
@@ -18,15 +19,19 @@ def dogscats_archive():
     """Kaggle's shape: an outer zip holding train.zip, test.zip and a csv."""
     train = zip_bytes({"train/cat.0.jpg": b"cat0", "train/dog.0.jpg": b"dog0"})
     test = zip_bytes({"test/1.jpg": b"t1"})
-    return zip_bytes({"train.zip": train, "test.zip": test,
-                      "sample_submission.csv": b"id,label\n1,0.5\n"})
+    return zip_bytes({"train.zip": train, "test.zip": test, "sample_submission.csv": b"id,label\n1,0.5\n"})
 
 
 def statefarm_archive():
     """The newer single-zip shape, with images under imgs/."""
-    return zip_bytes({"imgs/train/c0/img_1.jpg": b"a", "imgs/test/img_2.jpg": b"b",
-                      "driver_imgs_list.csv": b"subject,classname,img\np002,c0,img_1.jpg\n",
-                      "sample_submission.csv.zip": zip_bytes({"sample_submission.csv": b"img\n"})})
+    return zip_bytes(
+        {
+            "imgs/train/c0/img_1.jpg": b"a",
+            "imgs/test/img_2.jpg": b"b",
+            "driver_imgs_list.csv": b"subject,classname,img\np002,c0,img_1.jpg\n",
+            "sample_submission.csv.zip": zip_bytes({"sample_submission.csv": b"img\n"}),
+        }
+    )
 
 
 class FakeKaggle:
@@ -101,8 +106,7 @@ def test_no_network_points_to_the_generated_sample(tmp_path):
 
 
 def without_credentials(monkeypatch, home):
-    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",
-                 "XDG_CONFIG_HOME"):
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
 
@@ -141,8 +145,7 @@ def test_world_readable_kaggle_json_warns(tmp_path, monkeypatch):
     assert not kaggle.warn_if_readable_by_others(token)
 
 
-@pytest.mark.parametrize("evil", ["../escaped.txt", "ABSOLUTE",
-                                  "train/../../escaped.txt", "..\\escaped.txt"])
+@pytest.mark.parametrize("evil", ["../escaped.txt", "ABSOLUTE", "train/../../escaped.txt", "..\\escaped.txt"])
 def test_entries_outside_the_target_are_never_written(tmp_path, evil):
     absolute = tmp_path / "absolute-escape.txt"  # an absolute name, inside this test's folder
     evil = str(absolute) if evil == "ABSOLUTE" else evil
@@ -188,7 +191,7 @@ def test_a_file_already_unpacked_at_full_size_is_kept_and_a_short_one_redone(tmp
     dest = tmp_path / "dest"
     (dest / "train").mkdir(parents=True)
     kept = dest / "train" / "cat.1.jpg"
-    kept.write_bytes(b"MEOW")              # full size: an earlier run unpacked it
+    kept.write_bytes(b"MEOW")  # full size: an earlier run unpacked it
     (dest / "train" / "cat.2.jpg").write_bytes(b"pu")  # cut short: unpack again
     before = kept.stat().st_mtime_ns
     extract_zip(archive, dest)

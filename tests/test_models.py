@@ -3,6 +3,7 @@
 A 32x32 VGG16 keeps keras.applications.VGG16 (with its own top) but runs
 about 50x faster than at 224x224, so the whole file takes well under a minute.
 """
+
 import hashlib
 import logging
 import re
@@ -26,10 +27,12 @@ SIZE = 32
 SHAPE = (SIZE, SIZE, 3)
 # Keras's save_weights trips a NumPy 2 deprecation inside Keras itself; not ours to fix.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 
 
 # ---------------------------------------------------------------- tiny data
+
 
 def striped_images(n, seed):
     """Class 0: warm horizontal stripes; class 1: cool vertical stripes; noisy."""
@@ -38,8 +41,9 @@ def striped_images(n, seed):
     rows, cols = np.mgrid[0:SIZE, 0:SIZE]
     images = np.empty((n, SIZE, SIZE, 3), "float32")
     for i, label in enumerate(labels):
-        wave = np.sin(2 * np.pi * (rows if label == 0 else cols) / rng.uniform(3, 8)
-                      + rng.uniform(0, 2 * np.pi))
+        wave = np.sin(
+            2 * np.pi * (rows if label == 0 else cols) / rng.uniform(3, 8) + rng.uniform(0, 2 * np.pi)
+        )
         tint = np.array([40, 0, -40]) * (1 if label == 0 else -1)
         picture = rng.uniform(60, 200, 3) + tint + 50 * wave[..., None]
         images[i] = np.clip(picture + rng.normal(0, 20, picture.shape), 0, 255)
@@ -93,6 +97,7 @@ def head_kernel(vgg):
 
 # ---------------------------------------------------------------- ImageNet class names
 
+
 def test_imagenet_class_index_is_the_file_keras_downloads():
     digest = hashlib.md5(imagenet.CLASS_INDEX_FILE.read_bytes()).hexdigest()
     assert digest == imagenet.KERAS_FILE_MD5
@@ -104,8 +109,12 @@ def test_imagenet_class_index_is_complete_and_ordered():
     assert len(names) == len(wnids) == 1000
     assert wnids == sorted(wnids) and len(set(wnids)) == 1000  # Keras's order is by WordNet id
     assert all(re.fullmatch(r"n\d{8}", w) for w in wnids)
-    assert (names[0], names[281], names[285], names[999]) == \
-        ("tench", "tabby", "Egyptian_cat", "toilet_tissue")
+    assert (names[0], names[281], names[285], names[999]) == (
+        "tench",
+        "tabby",
+        "Egyptian_cat",
+        "toilet_tissue",
+    )
 
 
 def test_decode_imagenet_gives_top_classes_in_order():
@@ -120,6 +129,7 @@ def test_decode_imagenet_gives_top_classes_in_order():
 
 
 # ---------------------------------------------------------------- building and weights
+
 
 def test_untrained_model_says_so_in_everything_it_prints(capsys):
     vgg = Vgg16(weights=None, input_shape=SHAPE)
@@ -155,8 +165,13 @@ def test_imagenet_weights_offline_explain_what_to_do(monkeypatch):
     with pytest.raises(ImageNetWeightsUnavailable) as error:
         Vgg16()
     message = str(error.value)
-    for hint in (".keras", "models", "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-                 "weights=None", "untrained weights"):
+    for hint in (
+        ".keras",
+        "models",
+        "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+        "weights=None",
+        "untrained weights",
+    ):
         assert hint in message
 
 
@@ -178,17 +193,17 @@ def test_local_weights_file_is_loaded(tmp_path):
 
 # ---------------------------------------------------------------- fine-tuning
 
+
 def test_finetune_replaces_the_top_and_freezes_the_rest(data):
     train, _ = data
     vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
     names = [l.name for l in vgg.model.layers]
     assert "predictions" not in names
-    assert names[names.index("fc2") + 1:] == ["head_standardize", "head_predictions"]
+    assert names[names.index("fc2") + 1 :] == ["head_standardize", "head_predictions"]
     assert vgg.model.output.shape[-1] == 2 and vgg.class_names == train.class_names
     assert models.trainable_parameter_count(vgg.model) == 4096 * 2 + 2
     with pytest.raises(ValueError, match="at least 2 classes"):
-        vgg.finetune(ArrayBatches(striped_images(4, seed=0)[0], np.zeros(4, "int64"),
-                                  class_names=["only"]))
+        vgg.finetune(ArrayBatches(striped_images(4, seed=0)[0], np.zeros(4, "int64"), class_names=["only"]))
 
 
 def test_fit_learns_and_checkpoints_only_the_head_each_epoch(trained, data):
@@ -243,8 +258,11 @@ def test_evaluate_prints_metrics_with_the_caveat(trained, data, capsys):
 
 def test_training_before_finetune_or_with_unknown_optimizer_is_refused(data):
     vgg = Vgg16(weights=None, input_shape=SHAPE)
-    for call in (lambda: vgg.fit(data[0]), lambda: vgg.fit_head(np.zeros((2, 4096)), [0, 1]),
-                 lambda: vgg.set_trainable("fc1")):
+    for call in (
+        lambda: vgg.fit(data[0]),
+        lambda: vgg.fit_head(np.zeros((2, 4096)), [0, 1]),
+        lambda: vgg.set_trainable("fc1"),
+    ):
         with pytest.raises(RuntimeError, match="finetune"):
             call()
     with pytest.raises(ValueError, match="optimizer"):
@@ -259,8 +277,7 @@ def test_changing_the_learning_rate_takes_effect(trained, data):
     assert float(keras.ops.convert_to_numpy(vgg.model.optimizer.learning_rate)) == 0.0
     np.testing.assert_array_equal(head_kernel(vgg), before)  # lr 0: nothing moves
     vgg.fit(train, epochs=1, lr=0.01)
-    assert float(keras.ops.convert_to_numpy(vgg.model.optimizer.learning_rate)) == \
-        pytest.approx(0.01)
+    assert float(keras.ops.convert_to_numpy(vgg.model.optimizer.learning_rate)) == pytest.approx(0.01)
     assert not np.array_equal(head_kernel(vgg), before)
 
 
@@ -281,13 +298,16 @@ def test_set_trainable_recompiles_trains_more_layers_and_improves(data, tmp_path
     np.testing.assert_array_equal(vgg.model.get_layer("block5_conv3").get_weights()[0], conv)
     assert vgg.model.evaluate(train.dataset, verbose=0)[0] < loss_before
     assert history.history["val_accuracy"][-1] >= 0.75  # no collapse to 0.5
-    assert sorted(p.name for p in tmp_path.iterdir()) == \
-        ["from_fc1_epoch02.weights.h5", "from_fc1_epoch03.weights.h5"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "from_fc1_epoch02.weights.h5",
+        "from_fc1_epoch03.weights.h5",
+    ]
     with pytest.raises(RuntimeError, match="stale"):
         vgg.fit_head(np.zeros((2, 4096)), [0, 1])
 
 
 # ---------------------------------------------------------------- test-set predictions
+
 
 def test_test_returns_probabilities_aligned_with_filenames(trained, data):
     vgg = trained[0]
@@ -322,6 +342,7 @@ def test_test_reads_an_unshuffled_folder(trained, tmp_path):
 
 # ---------------------------------------------------------------- cached features
 
+
 def test_cached_head_equals_the_reassembled_full_model(data, tmp_path, monkeypatch):
     train, valid = data
     keras.utils.set_random_seed(4)
@@ -332,8 +353,9 @@ def test_cached_head_equals_the_reassembled_full_model(data, tmp_path, monkeypat
     np.testing.assert_array_equal(labels, train.labels)
     val_features, val_labels = vgg.compute_features(valid)
 
-    history = vgg.fit_head(features, labels, val_features, val_labels, epochs=3,
-                           checkpoint_dir=tmp_path / "checkpoints")
+    history = vgg.fit_head(
+        features, labels, val_features, val_labels, epochs=3, checkpoint_dir=tmp_path / "checkpoints"
+    )
     assert history.history["val_accuracy"][-1] >= 0.75
     assert (tmp_path / "checkpoints" / "head_epoch03.weights.h5").is_file()
     from_cache = vgg.head_model.predict(val_features, verbose=0)
@@ -361,8 +383,9 @@ def test_linear_model_on_imagenet_probabilities(data):
     np.testing.assert_allclose(features.sum(axis=1), 1, rtol=1e-4)  # softmax outputs
     vgg.fit_head(features, labels, epochs=2)
     val_features, _ = vgg.compute_features(valid)
-    np.testing.assert_allclose(vgg.model.predict(valid.images, verbose=0),
-                               vgg.head_model.predict(val_features, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        vgg.model.predict(valid.images, verbose=0), vgg.head_model.predict(val_features, verbose=0), atol=1e-5
+    )
 
 
 def test_head_on_conv_features(data):
@@ -389,10 +412,12 @@ def test_mixed_precision_is_opt_in_and_leaves_the_global_policy_alone():
 def test_training_hides_tensorflows_retracing_warning(capsys):
     """Each finetune/set_trainable compiles a new train function; TensorFlow's warning
     about it would land in the lesson's output."""
+
     class RetracingModel:
         def fit(self, data, **kwargs):
-            logging.getLogger("tensorflow").warning("5 out of the last 37 calls triggered "
-                                                    "tf.function retracing")
+            logging.getLogger("tensorflow").warning(
+                "5 out of the last 37 calls triggered tf.function retracing"
+            )
             return "history"
 
     vgg = types.SimpleNamespace(caveat="", epochs_done=0, untrained=True)
@@ -410,6 +435,7 @@ def test_training_hides_tensorflows_retracing_warning(capsys):
 
 # ---------------------------------------------------------------- choosing the epoch
 
+
 def test_best_epoch_is_chosen_on_validation_loss_and_counts_like_checkpoints():
     assert features_module.best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
     assert features_module.best_epoch({"val_loss": [0.2, 0.3, 0.4]}) == 1
@@ -417,6 +443,7 @@ def test_best_epoch_is_chosen_on_validation_loss_and_counts_like_checkpoints():
 
     class SecondRun:  # a fit that continued from epoch 3, as Vgg16's runs do
         history, epoch = {"val_loss": [0.9, 0.1]}, [3, 4]
+
     assert features_module.best_epoch(SecondRun()) == 5
     with pytest.raises(ValueError, match="validation data"):
         features_module.best_epoch({"loss": [1.0, 0.5]})
@@ -428,8 +455,9 @@ def test_load_best_checkpoint_restores_the_epoch_with_the_lowest_validation_loss
     vgg = Vgg16(weights=None, input_shape=SHAPE).finetune(train)
     features, labels = vgg.compute_features(train)
     val_features, val_labels = vgg.compute_features(valid)
-    history = vgg.fit_head(features, labels, val_features, val_labels, epochs=4, lr=0.01,
-                           checkpoint_dir=tmp_path, verbose=0)
+    history = vgg.fit_head(
+        features, labels, val_features, val_labels, epochs=4, lr=0.01, checkpoint_dir=tmp_path, verbose=0
+    )
     losses = history.history["val_loss"]
     best = int(np.argmin(losses)) + 1
     assert vgg.load_best_checkpoint(history, tmp_path) == best
@@ -458,7 +486,9 @@ def test_a_share_of_batches_holds_every_count_th_image(data):
     train, _ = data
     shares = [features_module.shard_batches(train, index, 3) for index in range(3)]
     assert sum(share.num_images for share in shares) == train.num_images
-    images = [np.concatenate(list(share.dataset.map(features_module.images_of).as_numpy_iterator()))
-              for share in shares]
+    images = [
+        np.concatenate(list(share.dataset.map(features_module.images_of).as_numpy_iterator()))
+        for share in shares
+    ]
     np.testing.assert_array_equal(features_module.unshard(images), train.images)
     np.testing.assert_array_equal(features_module.unshard([s.labels for s in shares]), train.labels)

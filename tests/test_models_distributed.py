@@ -3,6 +3,7 @@
 Two logical CPU devices stand in for two GPUs. They must be configured
 before TensorFlow initializes, so the check runs in a fresh Python process.
 """
+
 import json
 import subprocess
 import sys
@@ -56,14 +57,25 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_vgg16_trains_under_mirrored_strategy_on_two_devices():
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=repo_root(), capture_output=True,
-                          text=True, timeout=300, env=_quiet_env())
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_quiet_env(),
+    )
     lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT "):])
-    assert result == {"replicas": 2, "model_strategy": "MirroredStrategy",
-                      "head_strategy": "MirroredStrategy", "mirrored": True,
-                      "features": [32, 4096], "finite": True}
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result == {
+        "replicas": 2,
+        "model_strategy": "MirroredStrategy",
+        "head_strategy": "MirroredStrategy",
+        "mirrored": True,
+        "features": [32, 4096],
+        "finite": True,
+    }
 
 
 def _quiet_env():

@@ -4,6 +4,7 @@ Both workers compute the cached features of their share of a folder, exchange th
 through the output folder and train the head in step; each one's predictions must
 equal those of the same work done in one process.
 """
+
 import os
 import signal
 import socket
@@ -48,8 +49,7 @@ def free_ports(count):
 
 
 def command(data, out, *options):
-    return [sys.executable, "-m", "tools.multiworker", "--data", str(data), "--out", str(out),
-            *options]
+    return [sys.executable, "-m", "tools.multiworker", "--data", str(data), "--out", str(out), *options]
 
 
 def quiet_cpu_env():
@@ -57,9 +57,14 @@ def quiet_cpu_env():
 
 
 def start(args, log):
-    return subprocess.Popen(args, cwd=repo_root(), env=quiet_cpu_env(), stdout=log,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True)  # its own process group, killed as one
+    return subprocess.Popen(
+        args,
+        cwd=repo_root(),
+        env=quiet_cpu_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # its own process group, killed as one
 
 
 def stop(process):
@@ -88,8 +93,11 @@ def test_two_workers_on_loopback_equal_one_process(tmp_path):
     processes, deadline = [], time.monotonic() + WORKER_TIMEOUT_S
     try:
         for i in range(2):  # appended one by one, so a failed start still stops the first
-            processes.append(start(command(data, tmp_path / "multi", "--workers", workers,
-                                           "--worker-index", str(i)), logs[i]))
+            processes.append(
+                start(
+                    command(data, tmp_path / "multi", "--workers", workers, "--worker-index", str(i)), logs[i]
+                )
+            )
         for process in processes:
             process.wait(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
@@ -100,21 +108,25 @@ def test_two_workers_on_loopback_equal_one_process(tmp_path):
         for log in logs:
             log.close()
     outputs = [(tmp_path / f"worker_{i}.log").read_text()[-3000:] for i in range(2)]
-    assert [p.returncode for p in processes] == [0, 0], \
+    assert [p.returncode for p in processes] == [0, 0], (
         f"(negative: killed after {WORKER_TIMEOUT_S} s)\n" + "\n".join(outputs)
+    )
 
-    single = subprocess.run(command(data, tmp_path / "single"), cwd=repo_root(),
-                            capture_output=True, text=True, timeout=WORKER_TIMEOUT_S,
-                            env=quiet_cpu_env())
+    single = subprocess.run(
+        command(data, tmp_path / "single"),
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT_S,
+        env=quiet_cpu_env(),
+    )
     assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
 
     reference = np.load(tmp_path / "single" / "single.npy")
     assert reference.shape == (VALID, 2)
     for i in range(2):
-        np.testing.assert_allclose(np.load(tmp_path / "multi" / f"worker_{i}.npy"), reference,
-                                   atol=1e-4)
+        np.testing.assert_allclose(np.load(tmp_path / "multi" / f"worker_{i}.npy"), reference, atol=1e-4)
     # The shares on disk partition the training files, labels aligned.
-    shares = [utils.load_array(tmp_path / "multi" / f"train_fc2_share{i}of2_labels.bc")
-              for i in range(2)]
+    shares = [utils.load_array(tmp_path / "multi" / f"train_fc2_share{i}of2_labels.bc") for i in range(2)]
     assert [len(share) for share in shares] == [TRAIN // 2] * 2
     np.testing.assert_array_equal(utils.unshard(shares), np.repeat([0, 1], TRAIN // 2))

@@ -1,4 +1,5 @@
 """Committed notebooks stay clean, consistent and generated where they should be."""
+
 import ast
 import re
 import subprocess
@@ -59,8 +60,9 @@ def test_colab_badge_points_at_the_notebook(notebook):
 def test_setup_cell_makes_utils_importable_from_the_notebooks_folder():
     # -S: no site-packages, so only the set-up cell can make utils importable
     code = notebook_headers.setup_code() + "\nimport utils; print(utils.repo_root())"
-    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=NOTEBOOK_DIR,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], cwd=NOTEBOOK_DIR, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == str(utils.repo_root())
 
 
@@ -69,8 +71,11 @@ def test_runner_reads_the_last_headline_and_its_caveats():
     nb.cells = [nbformat.v4.new_code_cell("x")]
     nb.cells[0].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="HEADLINE val_acc=0.5\n"),
-        nbformat.v4.new_output("stream", name="stdout",
-                               text="noise\nHEADLINE val_acc=0.8125  [generated data, untrained weights]\n"),
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text="noise\nHEADLINE val_acc=0.8125  [generated data, untrained weights]\n",
+        ),
     ]
     assert run_notebooks.headline_of(nb) == ("val_acc=0.8125", "generated data, untrained weights")
     assert run_notebooks.headline_of(nbformat.v4.new_notebook()) == ("", "")

@@ -71,10 +71,14 @@ def test_animation_has_a_frame_per_parameter_pair_and_renders_without_ffmpeg():
 def test_plot_history_draws_train_and_validation():
     history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
     fig = utils.plot_history(history)
-    drawn = [{line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
-              for line in ax.lines} for ax in fig.axes]
-    assert drawn == [{"train": ([1, 2], [1.0, 0.5]), "validation": ([1, 2], [1.1, 0.7])},
-                     {"train": ([1, 2], [0.5, 0.8])}]
+    drawn = [
+        {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in ax.lines}
+        for ax in fig.axes
+    ]
+    assert drawn == [
+        {"train": ([1, 2], [1.0, 0.5]), "validation": ([1, 2], [1.1, 0.7])},
+        {"train": ([1, 2], [0.5, 0.8])},
+    ]
     plt.close(fig)
 
 

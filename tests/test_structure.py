@@ -1,4 +1,5 @@
 """The shape of the code: one home per concept, dependencies one way, a readable Vgg16."""
+
 import ast
 import json
 from pathlib import Path
@@ -37,8 +38,13 @@ def test_base_modules_import_nothing_of_ours(module):
 def test_utils_imports_none_of_tools_bench_tests_or_notebooks():
     for path in (ROOT / "utils").glob("*.py"):
         for node in ast.walk(tree(path)):
-            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 assert name.split(".")[0] not in ("tools", "bench", "tests"), f"{path.name}: {name}"
 
@@ -72,8 +78,9 @@ def notebook_code(path):
 def test_no_notebook_imports_a_utils_submodule():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for source in notebook_code(path):
-            module = ast.parse("\n".join(l for l in source.splitlines()
-                                         if not l.lstrip().startswith(("%", "!"))))
+            module = ast.parse(
+                "\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))
+            )
             assert our_imports_of(module) <= {"utils"}, f"{path.name}: {our_imports_of(module)}"
 
 
@@ -88,11 +95,17 @@ def our_imports_of(module):
 
 
 def test_vgg16_reads_like_the_lesson():
-    [vgg] = [n for n in tree(ROOT / "utils" / "models.py").body
-             if isinstance(n, ast.ClassDef) and n.name == "Vgg16"]
+    [vgg] = [
+        n
+        for n in tree(ROOT / "utils" / "models.py").body
+        if isinstance(n, ast.ClassDef) and n.name == "Vgg16"
+    ]
     assert vgg.end_lineno - vgg.lineno + 1 < 200
-    long = {f.name: f.end_lineno - f.lineno + 1 for f in vgg.body
-            if isinstance(f, ast.FunctionDef) and f.end_lineno - f.lineno + 1 > 25}
+    long = {
+        f.name: f.end_lineno - f.lineno + 1
+        for f in vgg.body
+        if isinstance(f, ast.FunctionDef) and f.end_lineno - f.lineno + 1 > 25
+    }
     assert long == {}
     verbs = {f.name for f in vgg.body if isinstance(f, ast.FunctionDef)}
     assert {"predict", "finetune", "fit", "set_trainable", "test"} <= verbs
@@ -100,22 +113,25 @@ def test_vgg16_reads_like_the_lesson():
 
 def test_type_checking_imports_list_exactly_the_exports():
     init = tree(ROOT / "utils" / "__init__.py")
-    [block] = [n for n in init.body if isinstance(n, ast.If)
-               and getattr(n.test, "id", None) == "TYPE_CHECKING"]
-    listed = {alias.name: node.module.removeprefix("utils.")
-              for node in block.body for alias in node.names}
+    [block] = [
+        n for n in init.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"
+    ]
+    listed = {alias.name: node.module.removeprefix("utils.") for node in block.body for alias in node.names}
     assert listed == utils._EXPORTS
 
 
 def test_readme_module_table_lists_every_module_after_what_it_imports():
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### The library, one module per concept"):].split("\n\n")
+    section = readme[readme.index("### The library, one module per concept") :].split("\n\n")
     table = next(part for part in section if part.startswith("| module"))
     cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines()[2:]]
     listed = [cell[0].strip("`") for cell in cells]
     assert sorted(listed) == sorted(p.stem for p in (ROOT / "utils").glob("*.py") if p.stem != "__init__")
     for position, (module, said) in enumerate(zip(listed, (cell[-1] for cell in cells))):
-        imported = {name.split(".")[1] for name in our_imports(ROOT / "utils" / f"{module}.py")
-                    if name.count(".") == 1}
+        imported = {
+            name.split(".")[1]
+            for name in our_imports(ROOT / "utils" / f"{module}.py")
+            if name.count(".") == 1
+        }
         assert imported <= set(listed[:position]), f"{module} imports {imported - set(listed[:position])}"
         assert said == (", ".join(f"`{name}`" for name in sorted(imported)) or "none"), module

@@ -6,8 +6,14 @@ import pytest
 
 from utils import submissions
 from utils.scoring import clip_binary, clip_multiclass
-from utils.submissions import (SubmissionError, dogscats_rows, id_from_filename, submit_to_kaggle,
-                               write_dogscats_submission, write_statefarm_submission)
+from utils.submissions import (
+    SubmissionError,
+    dogscats_rows,
+    id_from_filename,
+    submit_to_kaggle,
+    write_dogscats_submission,
+    write_statefarm_submission,
+)
 
 
 def write_csv(path, header, rows):
@@ -18,15 +24,16 @@ def write_csv(path, header, rows):
 
 @pytest.fixture
 def dogscats_sample(tmp_path):
-    return write_csv(tmp_path / "sample_submission.csv", ["id", "label"],
-                     [[i, 0.5] for i in range(1, 13)])
+    return write_csv(tmp_path / "sample_submission.csv", ["id", "label"], [[i, 0.5] for i in range(1, 13)])
 
 
 @pytest.fixture
 def statefarm_sample(tmp_path):
-    return write_csv(tmp_path / "sample_submission.csv",
-                     ["img"] + [f"c{i}" for i in range(10)],
-                     [[f"img_{i}.jpg"] + [0.1] * 10 for i in (5, 17, 100)])
+    return write_csv(
+        tmp_path / "sample_submission.csv",
+        ["img"] + [f"c{i}" for i in range(10)],
+        [[f"img_{i}.jpg"] + [0.1] * 10 for i in (5, 17, 100)],
+    )
 
 
 def read_rows(path):
@@ -35,6 +42,7 @@ def read_rows(path):
 
 
 # ---------------------------------------------------------------- clipping
+
 
 def test_clip_binary_bounds_both_ends():
     np.testing.assert_allclose(clip_binary([0.0, 0.5, 0.999], 0.05), [0.05, 0.5, 0.95])
@@ -61,6 +69,7 @@ def test_clip_multiclass_with_two_classes_is_binary_clipping():
 
 # ---------------------------------------------------------------- rows and ids
 
+
 def test_ids_come_from_file_names_as_integers():
     assert id_from_filename("unknown/1234.jpg") == 1234
     assert id_from_filename("7.png") == 7
@@ -77,25 +86,30 @@ def test_dogscats_rows_are_sorted_by_numeric_id():
 
 # ---------------------------------------------------------------- writing and checking
 
+
 def test_dogscats_submission_is_written_sorted_with_dog_probabilities(tmp_path, dogscats_sample):
     filenames = [f"unknown/{i}.jpg" for i in range(12, 0, -1)]
     dog = np.linspace(0.05, 0.95, 12)
-    path = write_dogscats_submission(tmp_path / "out" / "sub.csv", dog, filenames,
-                                     dogscats_sample)
+    path = write_dogscats_submission(tmp_path / "out" / "sub.csv", dog, filenames, dogscats_sample)
     rows = read_rows(path)
     assert rows[0] == ["id", "label"]
     assert [int(r[0]) for r in rows[1:]] == list(range(1, 13))
     assert float(rows[1][1]) == pytest.approx(0.95)  # id 1 was the last file
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda ids, p: (ids[:-1], p[:-1]), "1 ids of sample_submission.csv are missing, e.g. 12"),
-    (lambda ids, p: (ids + ids[:1], np.append(p, 0.5)), "1 duplicate ids, e.g. 1"),
-    (lambda ids, p: (ids[:-1] + ["unknown/99.jpg"], p),
-     "1 ids are not in sample_submission.csv, e.g. 99"),
-    (lambda ids, p: (ids, np.where(np.arange(12) == 3, np.nan, p)), "NaN or infinite"),
-    (lambda ids, p: (ids, p + 1), "outside [0, 1]"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda ids, p: (ids[:-1], p[:-1]), "1 ids of sample_submission.csv are missing, e.g. 12"),
+        (lambda ids, p: (ids + ids[:1], np.append(p, 0.5)), "1 duplicate ids, e.g. 1"),
+        (
+            lambda ids, p: (ids[:-1] + ["unknown/99.jpg"], p),
+            "1 ids are not in sample_submission.csv, e.g. 99",
+        ),
+        (lambda ids, p: (ids, np.where(np.arange(12) == 3, np.nan, p)), "NaN or infinite"),
+        (lambda ids, p: (ids, p + 1), "outside [0, 1]"),
+    ],
+)
 def test_bad_submissions_are_refused_with_the_reason(tmp_path, dogscats_sample, change, message):
     ids = [f"unknown/{i}.jpg" for i in range(1, 13)]
     filenames, dog = change(ids, np.full(12, 0.5))
@@ -121,18 +135,19 @@ def test_statefarm_submission_has_img_and_ten_classes(tmp_path, statefarm_sample
     rng = np.random.default_rng(0)
     probabilities = clip_multiclass(rng.dirichlet(np.ones(10), size=3), 0.9)
     filenames = ["unknown/img_100.jpg", "unknown/img_5.jpg", "unknown/img_17.jpg"]
-    path = write_statefarm_submission(tmp_path / "sf.csv", probabilities, filenames,
-                                      statefarm_sample)
+    path = write_statefarm_submission(tmp_path / "sf.csv", probabilities, filenames, statefarm_sample)
     rows = read_rows(path)
     assert rows[0] == ["img"] + [f"c{i}" for i in range(10)]
     assert sorted(r[0] for r in rows[1:]) == ["img_100.jpg", "img_17.jpg", "img_5.jpg"]
     first = dict(zip(rows[0], rows[1]))
-    np.testing.assert_allclose([float(first[f"c{i}"]) for i in range(10)],
-                               probabilities[0], rtol=1e-5)  # img_100 was the first file
+    np.testing.assert_allclose(
+        [float(first[f"c{i}"]) for i in range(10)], probabilities[0], rtol=1e-5
+    )  # img_100 was the first file
     reversed_classes = [f"c{i}" for i in range(9, -1, -1)]
     with pytest.raises(SubmissionError, match="c0..c9"):
-        write_statefarm_submission(tmp_path / "x.csv", probabilities, filenames,
-                                   statefarm_sample, class_names=reversed_classes)
+        write_statefarm_submission(
+            tmp_path / "x.csv", probabilities, filenames, statefarm_sample, class_names=reversed_classes
+        )
 
 
 def test_download_link_only_in_ipython(tmp_path, monkeypatch, capsys):
@@ -147,6 +162,7 @@ def test_download_link_only_in_ipython(tmp_path, monkeypatch, capsys):
 
 
 # ---------------------------------------------------------------- submitting
+
 
 class FakeKaggle:
     def __init__(self, error=None):
@@ -181,8 +197,7 @@ def test_submit_explains_rules_not_accepted(tmp_path):
 def test_submit_without_credentials_says_how_to_sign_in(tmp_path, monkeypatch):
     from utils.kaggle import KaggleCredentialsError
 
-    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",
-                 "XDG_CONFIG_HOME"):
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     path = tmp_path / "s.csv"

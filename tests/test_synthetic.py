@@ -1,4 +1,5 @@
 """utils.synthetic, utils.provenance and tools.make_sample_data: generated stand-ins for the Kaggle data."""
+
 import csv
 import hashlib
 from pathlib import Path
@@ -14,8 +15,11 @@ from utils.synthetic import generate_dogscats, generate_statefarm
 
 
 def checksums(root):
-    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(Path(root).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file()
+    }
 
 
 def read_csv(path):
@@ -30,8 +34,9 @@ def dogscats(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def statefarm(tmp_path_factory):
-    return generate_statefarm(tmp_path_factory.mktemp("gen") / "statefarm", n_drivers=6,
-                              images_per_class=6, n_test=5)
+    return generate_statefarm(
+        tmp_path_factory.mktemp("gen") / "statefarm", n_drivers=6, images_per_class=6, n_test=5
+    )
 
 
 def test_dogscats_has_kaggles_raw_layout(dogscats):
@@ -78,11 +83,14 @@ def test_dogscats_colour_does_not_give_the_class_away(dogscats_200):
 
 def test_dogscats_class_is_in_the_shapes_and_fur(dogscats_200):
     """Stripes (cats) vs spots (dogs): the direction of the edges separates the classes."""
+
     def edge_directions(picture):
-        grey = np.asarray(Image.fromarray(picture.astype(np.uint8)).convert("L").resize((128, 96)),
-                          np.float32)
+        grey = np.asarray(
+            Image.fromarray(picture.astype(np.uint8)).convert("L").resize((128, 96)), np.float32
+        )
         down, across = np.abs(np.diff(grey, axis=0)), np.abs(np.diff(grey, axis=1))
         return [down.mean(), across.mean(), (down > 20).mean(), (across > 20).mean()]
+
     pixels, is_dog = dogscats_200
     assert cross_validated_accuracy([edge_directions(p) for p in pixels], is_dog) >= 0.85
 
@@ -164,17 +172,23 @@ def test_never_generates_into_a_folder_with_real_data(tmp_path):
     assert not (root / MARKER_NAME).exists()
 
 
-TINY = {"dogscats": {"generate": {"n_train": 24, "n_test": 4},
-                     "prepare": {"n_valid": 6, "n_sample_train": 4, "n_sample_valid": 2,
-                                 "n_sample_test": 2}},
-        "statefarm": {"generate": {"n_drivers": 6, "images_per_class": 6, "n_test": 4},
-                      "prepare": {"valid_drivers": 2, "n_sample_train": 10, "n_sample_valid": 10,
-                                  "n_sample_test": 2}}}
+TINY = {
+    "dogscats": {
+        "generate": {"n_train": 24, "n_test": 4},
+        "prepare": {"n_valid": 6, "n_sample_train": 4, "n_sample_valid": 2, "n_sample_test": 2},
+    },
+    "statefarm": {
+        "generate": {"n_drivers": 6, "images_per_class": 6, "n_test": 4},
+        "prepare": {"valid_drivers": 2, "n_sample_train": 10, "n_sample_valid": 10, "n_sample_test": 2},
+    },
+}
 
 
 def test_make_sample_data_generates_prepares_and_is_idempotent(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_DATA", str(tmp_path))
-    monkeypatch.setattr(make_sample_data, "SIZES", {name: {"quick": s, "full": s} for name, s in TINY.items()})
+    monkeypatch.setattr(
+        make_sample_data, "SIZES", {name: {"quick": s, "full": s} for name, s in TINY.items()}
+    )
     make_sample_data.main([])
     out = capsys.readouterr().out
     assert out.count("GENERATED DATA") == 2
@@ -194,9 +208,12 @@ def test_make_sample_data_prepares_real_data_without_generating(tmp_path, capsys
     root = generate_dogscats(tmp_path / "dogscats", n_train=24, n_test=2)
     (root / MARKER_NAME).unlink()  # now it looks like a real download
     before = sorted(p.name for p in root.rglob("*.jpg"))
-    make_sample_data.make_dataset("dogscats", root, TINY["dogscats"],
-                                  real_data_settings={"n_valid": 6, "n_sample_train": 4,
-                                                      "n_sample_valid": 2, "n_sample_test": 2})
+    make_sample_data.make_dataset(
+        "dogscats",
+        root,
+        TINY["dogscats"],
+        real_data_settings={"n_valid": 6, "n_sample_train": 4, "n_sample_valid": 2, "n_sample_test": 2},
+    )
     assert "real Kaggle data found" in capsys.readouterr().out
     assert not is_generated(root)
     assert len(list((root / "valid").rglob("*.jpg"))) == 6

@@ -11,6 +11,7 @@ of what differs between Pythons (CROSS_PYTHON_TESTS). A venv is (re)installed on
 missing or when the requirement files changed. Standard library only: it runs before any
 venv exists, on Windows too.
 """
+
 import argparse
 import hashlib
 import os
@@ -24,16 +25,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED = ("3.11", "3.12", "3.13")  # pyproject's requires-python says the same
 MAIN_VENV = ROOT / ".venv"
-REQUIREMENTS = ROOT / "requirements.txt"           # the main venv: everything
+REQUIREMENTS = ROOT / "requirements.txt"  # the main venv: everything
 CORE_REQUIREMENTS = ROOT / "requirements-core.txt"  # every other Python: runtime + test tools
 STAMP = ".installed"
 KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"
 # What can differ between Pythons: bcolz arrays, the data pipeline, importing every
 # utils module, and one short notebook under nbval.
-CROSS_PYTHON_TESTS = ("tests/test_arrays.py", "tests/test_data_arrays.py",
-                      "tests/test_data_batches.py", "tests/test_data_prepare.py",
-                      "tests/test_synthetic.py", "tests/test_imports.py",
-                      "notebooks/04_sgd_intro.ipynb")
+CROSS_PYTHON_TESTS = (
+    "tests/test_arrays.py",
+    "tests/test_data_arrays.py",
+    "tests/test_data_batches.py",
+    "tests/test_data_prepare.py",
+    "tests/test_synthetic.py",
+    "tests/test_imports.py",
+    "notebooks/04_sgd_intro.ipynb",
+)
 LINTED = ("utils", "tools", "bench", "tests")
 BCOLZ = "bcolz-zipline"
 BCOLZ_COMPILE_TIME = "1-4 minutes"  # measured: 1 min 11 s and 3 min 39 s on 2-core machines
@@ -82,8 +88,12 @@ def is_ci():
 def version_of(python):
     """'3.X' of an interpreter, or None when it does not run."""
     try:
-        done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except OSError:
         return None
     return done.stdout.strip() if done.returncode == 0 else None
@@ -95,8 +105,9 @@ def python_candidates(version):
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found += [str(p / "bin" / "python3") for p in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
     if shutil.which("py"):  # Windows: py -3.12 knows every installed Python
-        done = subprocess.run(["py", f"-{version}", "-c", "import sys; print(sys.executable)"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["py", f"-{version}", "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+        )
         found.append(done.stdout.strip() if done.returncode == 0 else None)
     return [f for f in found if f]
 
@@ -111,8 +122,10 @@ def find_python(version):
 def this_python():
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if version not in SUPPORTED:
-        raise SetupError(f"Python {version} is not supported: run this with Python "
-                         f"{', '.join(SUPPORTED)} (e.g. `python3.11 -m tools.course`)")
+        raise SetupError(
+            f"Python {version} is not supported: run this with Python "
+            f"{', '.join(SUPPORTED)} (e.g. `python3.11 -m tools.course`)"
+        )
     return version
 
 
@@ -128,8 +141,10 @@ def other_pythons(pythons):
         else:
             missing.append(version)
     for version in missing:
-        message = (f"Python {version} not found (looked for python{version} on PATH, in pyenv and "
-                   f"with `py -{version}`): install it to test every supported Python")
+        message = (
+            f"Python {version} not found (looked for python{version} on PATH, in pyenv and "
+            f"with `py -{version}`): install it to test every supported Python"
+        )
         if is_ci():
             raise SetupError(message)
         print(f"skipping Python {version}: {message}", flush=True)
@@ -157,8 +172,12 @@ def wheel_cache():
 
 
 def python_tag(python):
-    done = subprocess.run([python, "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [python, "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -171,9 +190,22 @@ def cached_bcolz_wheel(python, version):
 def index_has_bcolz_wheel(python, version):
     """Whether the package index has a bcolz wheel for this interpreter (downloads it to a temp folder)."""
     with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run([python, "-m", "pip", "download", "-q", "--no-deps",
-                               "--only-binary=:all:", "-d", folder, f"{BCOLZ}=={version}"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                python,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                folder,
+                f"{BCOLZ}=={version}",
+            ],
+            capture_output=True,
+            text=True,
+        )
     return done.returncode == 0
 
 
@@ -182,9 +214,16 @@ def can_compile(python):
     compiler = os.environ.get("CC", "").split()[:1] or ["cc"]
     if not any(shutil.which(c) for c in (*compiler, "gcc", "clang")) and os.name != "nt":
         return False
-    done = subprocess.run([python, "-c", "import os, sysconfig; "
-                           "print(os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            python,
+            "-c",
+            "import os, sysconfig; "
+            "print(os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))",
+        ],
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip() == "True"
 
 
@@ -200,13 +239,17 @@ def bcolz_plan(python, version):
     raise SetupError(
         f"Python {version}: {BCOLZ}=={pinned} has no wheel for this Python and there is no C compiler "
         f"to build it: install one (Debian/Ubuntu: apt-get install build-essential python{version}-dev; "
-        f"macOS: xcode-select --install) or use Python 3.11 or 3.12, which have wheels")
+        f"macOS: xcode-select --install) or use Python 3.11 or 3.12, which have wheels"
+    )
 
 
 def compile_bcolz(python, version):
     pinned = read_pins(CORE_REQUIREMENTS)[BCOLZ]
-    print(f"Python {version}: no {BCOLZ} {pinned} wheel for this Python, compiling it once "
-          f"(about {BCOLZ_COMPILE_TIME}); later set-ups reuse {wheel_cache()}", flush=True)
+    print(
+        f"Python {version}: no {BCOLZ} {pinned} wheel for this Python, compiling it once "
+        f"(about {BCOLZ_COMPILE_TIME}); later set-ups reuse {wheel_cache()}",
+        flush=True,
+    )
     wheel_cache().mkdir(parents=True, exist_ok=True)
     run([python, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_cache()), f"{BCOLZ}=={pinned}"])
 
@@ -224,8 +267,11 @@ def run(command, **kwargs):
 
 def is_current(venv, requirements):
     stamp = venv / STAMP
-    return (venv_python(venv).exists() and stamp.exists()
-            and stamp.read_text().strip() == requirements_digest(requirements))
+    return (
+        venv_python(venv).exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == requirements_digest(requirements)
+    )
 
 
 def install(version, python, requirements, plan):
@@ -241,8 +287,9 @@ def install(version, python, requirements, plan):
     run([*pip, "install", "-q", "--find-links", wheel_cache(), "-r", requirements])
     editable = [*map(str, pip), "install", "-q", "--no-deps"]
     # Without build isolation pip needs no network; a venv without setuptools needs isolation.
-    if subprocess.run([*editable, "--no-build-isolation", "-e", "."], cwd=ROOT,
-                      capture_output=True).returncode:
+    if subprocess.run(
+        [*editable, "--no-build-isolation", "-e", "."], cwd=ROOT, capture_output=True
+    ).returncode:
         run([*editable, "-e", "."])
     (venv / STAMP).write_text(requirements_digest(requirements) + "\n")
     return venv_python(venv)
@@ -257,14 +304,17 @@ def setup(pythons=SUPPORTED, *, main_only=False):
     wanted = {main: (sys.executable, REQUIREMENTS)}
     if not main_only:
         wanted.update({v: (p, CORE_REQUIREMENTS) for v, p in other_pythons(pythons).items()})
-    plans = {version: bcolz_plan(python, version)
-             for version, (python, requirements) in wanted.items()
-             if not is_current(venv_for(version), requirements)}
+    plans = {
+        version: bcolz_plan(python, version)
+        for version, (python, requirements) in wanted.items()
+        if not is_current(venv_for(version), requirements)
+    }
     ready = {}
     for version, (python, requirements) in wanted.items():
         venv = venv_for(version)
-        ready[version] = (install(version, python, requirements, plans[version])
-                          if version in plans else venv_python(venv))
+        ready[version] = (
+            install(version, python, requirements, plans[version]) if version in plans else venv_python(venv)
+        )
         install_kernel_config(venv)
     return ready
 
@@ -285,9 +335,13 @@ def install_browser():
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    ok = (subprocess.run([*sudo, "apt-get", "update", "-qq"], **quiet).returncode == 0
-          and subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "chromium"],
-                             env=env, **quiet).returncode == 0)
+    ok = (
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], **quiet).returncode == 0
+        and subprocess.run(
+            [*sudo, "apt-get", "install", "-y", "-qq", "chromium"], env=env, **quiet
+        ).returncode
+        == 0
+    )
     if not ok:
         print("chromium could not be installed (needs apt and root): the browser tests will be skipped")
 
@@ -308,13 +362,23 @@ def course(profile):
     python = setup(main_only=True)[this_python()]
     env = course_environment(profile)
     make_data(python, env)
-    return subprocess.run([str(python), "-m", "tools.run_notebooks", "--profile", profile],
-                          cwd=ROOT, env=env).returncode
+    return subprocess.run(
+        [str(python), "-m", "tools.run_notebooks", "--profile", profile], cwd=ROOT, env=env
+    ).returncode
 
 
 def pytest_run(python, targets, extra, env):
-    command = [str(python), "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
-               "-p", "no:cacheprovider", *extra]
+    command = [
+        str(python),
+        "-m",
+        "pytest",
+        *targets,
+        "--nbval-lax",
+        "--nbval-current-env",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    ]
     status = subprocess.run(command, cwd=ROOT, env=env).returncode
     if status == 5:  # pytest collected nothing: a broken checkout
         print(f"pytest collected no tests from {' '.join(targets)}: is tests/ missing?")
@@ -322,9 +386,13 @@ def pytest_run(python, targets, extra, env):
 
 
 def lint(python):
-    """ruff's pyflakes and bugbear rules (pyproject.toml) over all our Python."""
-    print("ruff check " + " ".join(LINTED), flush=True)
-    return subprocess.run([str(python), "-m", "ruff", "check", *LINTED], cwd=ROOT).returncode
+    """ruff's rules (pyproject.toml) and its formatter, in check mode, over all our Python."""
+    for command in (["check"], ["format", "--check"]):
+        print(f"ruff {' '.join(command)} " + " ".join(LINTED), flush=True)
+        status = subprocess.run([str(python), "-m", "ruff", *command, *LINTED], cwd=ROOT).returncode
+        if status:
+            return status
+    return 0
 
 
 def test(profile, pythons, pytest_args):
@@ -336,13 +404,15 @@ def test(profile, pythons, pytest_args):
         return 1
     make_data(ready[main], env)
     install_browser()
-    results = {f"Python {main}: full suite": pytest_run(ready[main], ["tests", "notebooks"],
-                                                        pytest_args, env)}
+    results = {
+        f"Python {main}: full suite": pytest_run(ready[main], ["tests", "notebooks"], pytest_args, env)
+    }
     for version, python in ready.items():
         if version != main:
             print(f"\nPython {version}: the tests of what differs between Pythons", flush=True)
             results[f"Python {version}: cross-Python tests"] = pytest_run(
-                python, CROSS_PYTHON_TESTS, ["-q"], env)
+                python, CROSS_PYTHON_TESTS, ["-q"], env
+            )
     print()
     for name, status in results.items():
         print(f"{name}: {'passed' if status == 0 else f'FAILED (exit {status})'}")
@@ -354,19 +424,29 @@ def main(argv=None):
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--test", action="store_true", help="set up, then the tests on every Python")
     action.add_argument("--setup", action="store_true", help="only set up the venvs")
-    parser.add_argument("--profile", choices=("quick", "full"),
-                        default=os.environ.get("COURSE_PROFILE") or "quick")
-    parser.add_argument("--pythons", nargs="+", choices=SUPPORTED, default=None,
-                        help="Pythons to set up (and test) besides this one; default: all "
-                             "supported with --test, none otherwise")
-    parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                        help="after --: arguments for the main pytest run")
+    action.add_argument("--lint", action="store_true", help="only the linter and the formatter check")
+    parser.add_argument(
+        "--profile", choices=("quick", "full"), default=os.environ.get("COURSE_PROFILE") or "quick"
+    )
+    parser.add_argument(
+        "--pythons",
+        nargs="+",
+        choices=SUPPORTED,
+        default=None,
+        help="Pythons to set up (and test) besides this one; default: all "
+        "supported with --test, none otherwise",
+    )
+    parser.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="after --: arguments for the main pytest run"
+    )
     args = parser.parse_args(argv)
     extra = [a for a in args.pytest_args if a != "--"]
     try:
         if args.setup:
             setup(args.pythons or (), main_only=not args.pythons)
             return 0
+        if args.lint:
+            return lint(setup((), main_only=True)[this_python()])
         if args.test:
             return test(args.profile, args.pythons or SUPPORTED, extra)
         return course(args.profile)

@@ -14,6 +14,7 @@ the workers' steps in sync) and writes its predictions on the validation feature
 to OUT/worker_<i>.npy. Without --workers the same work runs in this one process and
 writes OUT/single.npy, the reference the workers must equal.
 """
+
 import argparse
 import json
 import os
@@ -26,8 +27,9 @@ SPLITS = ("train", "valid")
 
 def start_strategy(workers, index):
     """TF_CONFIG for this worker, then the strategy: before any other TensorFlow work."""
-    os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": list(workers)},
-                                          "task": {"type": "worker", "index": index}})
+    os.environ["TF_CONFIG"] = json.dumps(
+        {"cluster": {"worker": list(workers)}, "task": {"type": "worker", "index": index}}
+    )
     import tensorflow as tf
 
     class KerasReadyStrategy(tf.distribute.MultiWorkerMirroredStrategy):
@@ -58,8 +60,7 @@ def barrier(strategy):
         raise RuntimeError(f"barrier: {int(arrived)} of {strategy.num_replicas_in_sync} arrived")
 
 
-def run(data, out, strategy=None, index=0, count=1, image_size=32, batch_size=8, epochs=2,
-        seed=0):
+def run(data, out, strategy=None, index=0, count=1, image_size=32, batch_size=8, epochs=2, seed=0):
     """Features for this worker's share, then the head on all shares; returns the validation
     predictions and saves them to OUT/worker_<index>.npy (OUT/single.npy alone)."""
     import keras
@@ -72,21 +73,28 @@ def run(data, out, strategy=None, index=0, count=1, image_size=32, batch_size=8,
     keras.utils.set_random_seed(seed)
     vgg = utils.Vgg16(weights=None, input_shape=(image_size, image_size, 3), strategy=strategy)
     for split in SPLITS:
-        batches = utils.get_batches(data / split, batch_size=batch_size, shuffle=False,
-                                    target_size=(image_size, image_size))
+        batches = utils.get_batches(
+            data / split, batch_size=batch_size, shuffle=False, target_size=(image_size, image_size)
+        )
         if split == "train":
             vgg.finetune(batches)
         # Local work on local files: no strategy, so the workers need not keep in step here.
-        utils.compute_features(vgg.feature_extractor(), utils.shard_batches(batches, index, count),
-                               cache=share_path(out, split, index, count), overwrite=True)
+        utils.compute_features(
+            vgg.feature_extractor(),
+            utils.shard_batches(batches, index, count),
+            cache=share_path(out, split, index, count),
+            overwrite=True,
+        )
     barrier(strategy)
     shares = {split: [share_path(out, split, i, count) for i in range(count)] for split in SPLITS}
-    features = {split: utils.unshard([utils.load_array(p) for p in paths])
-                for split, paths in shares.items()}
-    labels = {split: utils.unshard([utils.load_array(labels_path(p)) for p in paths])
-              for split, paths in shares.items()}
-    vgg.fit_head(features["train"], labels["train"], epochs=epochs, batch_size=batch_size,
-                 shuffle=False, verbose=0)
+    features = {split: utils.unshard([utils.load_array(p) for p in paths]) for split, paths in shares.items()}
+    labels = {
+        split: utils.unshard([utils.load_array(labels_path(p)) for p in paths])
+        for split, paths in shares.items()
+    }
+    vgg.fit_head(
+        features["train"], labels["train"], epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0
+    )
     predictions = np.asarray(vgg.head_model(features["valid"], training=False))
     np.save(out / (f"worker_{index}.npy" if strategy else "single.npy"), predictions)
     return predictions
@@ -98,8 +106,11 @@ def share_path(out, split, index, count):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", help="HOST:PORT of every worker, comma-separated, "
-                                          "in the same order on every worker; omit for one process")
+    parser.add_argument(
+        "--workers",
+        help="HOST:PORT of every worker, comma-separated, "
+        "in the same order on every worker; omit for one process",
+    )
     parser.add_argument("--worker-index", type=int, default=0)
     parser.add_argument("--data", required=True, help="a folder with train/ and valid/")
     parser.add_argument("--out", required=True, help="a folder all workers share")
@@ -108,10 +119,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     workers = args.workers.split(",") if args.workers else []
     strategy = start_strategy(workers, args.worker_index) if workers else None
-    predictions = run(args.data, args.out, strategy, args.worker_index, max(1, len(workers)),
-                      args.image_size, epochs=args.epochs)
-    print(f"worker {args.worker_index} of {max(1, len(workers))}: {len(predictions)} "
-          f"validation predictions written to {args.out}")
+    predictions = run(
+        args.data,
+        args.out,
+        strategy,
+        args.worker_index,
+        max(1, len(workers)),
+        args.image_size,
+        epochs=args.epochs,
+    )
+    print(
+        f"worker {args.worker_index} of {max(1, len(workers))}: {len(predictions)} "
+        f"validation predictions written to {args.out}"
+    )
 
 
 if __name__ == "__main__":

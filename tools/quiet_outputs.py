@@ -3,6 +3,7 @@
 One rule, used by the runner (a noisy notebook fails `make course`) and by the
 nbval run of `make test` (conftest.py fails the noisy cell).
 """
+
 import re
 
 # "UserWarning: ...", "FutureWarning(", a logging "WARNING: ..." / "WARNING | ...",
@@ -27,14 +28,18 @@ def noise(outputs):
         if output.get("name") == "stderr" and not _is_progress(text):
             found.append(f"stderr: {_first_line(text)}")
         elif (match := WARNING_TEXT.search(text)) is not None:
-            found.append(f"warning text: {_first_line(text[match.start():])}")
+            found.append(f"warning text: {_first_line(text[match.start() :])}")
     return found
 
 
 def notebook_noise(nb):
     """`noise` over every code cell of a notebook, each line prefixed with its cell."""
-    return [f"cell {number}: {line}" for number, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" for line in noise(cell.get("outputs", []))]
+    return [
+        f"cell {number}: {line}"
+        for number, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for line in noise(cell.get("outputs", []))
+    ]
 
 
 def _first_line(text):

@@ -9,6 +9,7 @@ build/notebooks/logs/. Exit status 1 if any notebook failed.
 
     python -m tools.run_notebooks [--profile quick|full] [--only 04_sgd_intro]
 """
+
 import argparse
 import html
 import json
@@ -80,8 +81,9 @@ def write_html(nb, target):
 def execute(path, out_dir):
     """Run one notebook; returns a summary row and writes the executed copy."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -100,17 +102,22 @@ def execute(path, out_dir):
     nbformat.write(nb, out_dir / path.name)
     write_html(nb, out_dir / path.with_suffix(".html").name)
     metric, caveats = headline_of(nb)
-    return {"notebook": path.stem, "status": "failed" if error else "ok",
-            "seconds": round(seconds, 1), "headline": metric, "caveats": caveats,
-            "error": error, "html": f"notebooks/{path.with_suffix('.html').name}"}
+    return {
+        "notebook": path.stem,
+        "status": "failed" if error else "ok",
+        "seconds": round(seconds, 1),
+        "headline": metric,
+        "caveats": caveats,
+        "error": error,
+        "html": f"notebooks/{path.with_suffix('.html').name}",
+    }
 
 
 def print_table(rows):
     print(f"\n{'notebook':<34} {'status':<7} {'seconds':>8}  headline")
     for row in rows:
         note = f"  [{row['caveats']}]" if row["caveats"] else ""
-        print(f"{row['notebook']:<34} {row['status']:<7} {row['seconds']:>8.1f}  "
-              f"{row['headline']}{note}")
+        print(f"{row['notebook']:<34} {row['status']:<7} {row['seconds']:>8.1f}  {row['headline']}{note}")
         if row["error"]:
             print(f"{'':<34} error: {row['error']}")
 
@@ -167,23 +174,30 @@ def _title(stem):
 def _report_row(position, row):
     esc = html.escape
     page = row["html"]
-    ipynb = page[:-len(".html")] + ".ipynb" if page.endswith(".html") else ""
+    ipynb = page[: -len(".html")] + ".ipynb" if page.endswith(".html") else ""
     name = esc(row["notebook"])
     if ipynb:
         name = f"<a href='{esc(ipynb)}' title='executed notebook'>{name}.ipynb</a>"
     status = row["status"]
     error = f"<div class='error'>{esc(row['error'])}</div>" if row.get("error") else ""
-    metric = (f"<span class='metric'>{esc(row['headline'])}</span>" if row.get("headline")
-              else "<span class='none'>no headline</span>")
+    metric = (
+        f"<span class='metric'>{esc(row['headline'])}</span>"
+        if row.get("headline")
+        else "<span class='none'>no headline</span>"
+    )
     caveats = [c.strip() for c in (row.get("caveats") or "").split(",") if c.strip()]
-    data = ("".join(f"<span class='pill caveat'>{esc(c)}</span>" for c in caveats)
-            or "<span class='none'>none</span>")
-    return (f"<tr class='{esc(status)}'><td class='num'>{position}</td>"
-            f"<td><a class='title' href='{esc(page)}'>{esc(_title(row['notebook']))}</a>"
-            f"<span class='file'>{name}</span>{error}</td>"
-            f"<td><span class='pill {esc(status)}'>{esc(status)}</span></td>"
-            f"<td class='num' data-seconds='{row['seconds']:.1f}'>{_duration(row['seconds'])}</td>"
-            f"<td>{metric}</td><td>{data}</td></tr>")
+    data = (
+        "".join(f"<span class='pill caveat'>{esc(c)}</span>" for c in caveats)
+        or "<span class='none'>none</span>"
+    )
+    return (
+        f"<tr class='{esc(status)}'><td class='num'>{position}</td>"
+        f"<td><a class='title' href='{esc(page)}'>{esc(_title(row['notebook']))}</a>"
+        f"<span class='file'>{name}</span>{error}</td>"
+        f"<td><span class='pill {esc(status)}'>{esc(status)}</span></td>"
+        f"<td class='num' data-seconds='{row['seconds']:.1f}'>{_duration(row['seconds'])}</td>"
+        f"<td>{metric}</td><td>{data}</td></tr>"
+    )
 
 
 def write_index(rows, path, profile):
@@ -195,8 +209,11 @@ def write_index(rows, path, profile):
     when = time.strftime("%Y-%m-%d %H:%M")
     body = "\n".join(_report_row(i, r) for i, r in enumerate(rows, 1))
     index_page = f"notebooks/{INDEX_FILE.replace('.ipynb', '.html')}"
-    course_index = (f" The course's own contents page: <a href='{index_page}'>{INDEX_FILE}</a>."
-                    if (path.parent / index_page).exists() else "")
+    course_index = (
+        f" The course's own contents page: <a href='{index_page}'>{INDEX_FILE}</a>."
+        if (path.parent / index_page).exists()
+        else ""
+    )
     path.write_text(
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
@@ -211,13 +228,15 @@ def write_index(rows, path, profile):
         f"<li><b>{_duration(total)}</b>in all</li>"
         f"<li><b>{flagged}</b>with a caveat</li></ul>\n"
         "<table><thead><tr><th>#</th><th>Notebook</th><th>Status</th><th>Run time</th>"
-        "<th>Headline metric</th><th>Caveats: generated or stand-in data, untrained weights</th></tr></thead>\n"
+        "<th>Headline metric</th>"
+        "<th>Caveats: generated or stand-in data, untrained weights</th></tr></thead>\n"
         f"<tbody>\n{body}\n</tbody></table>\n"
         "<footer>A headline marked <i>generated data</i> or <i>untrained weights</i> shows the "
         "mechanics working, not the lesson's result: see the README for the real data and "
         "ImageNet weights. Machine-readable: <a href='summary.json'>summary.json</a>. "
         "Rebuild with <code>make course</code>.</footer>\n</main></body></html>\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def run_course(names, folder, build, profile):
@@ -229,8 +248,9 @@ def run_course(names, folder, build, profile):
         print(f"running {name} ({profile} profile) ...", flush=True)
         rows.append(execute(folder / name, out_dir))
     if (folder / INDEX_FILE).exists():  # the course's own index, as a page linking the others
-        write_html(nbformat.read(folder / INDEX_FILE, as_version=4),
-                   out_dir / INDEX_FILE.replace(".ipynb", ".html"))
+        write_html(
+            nbformat.read(folder / INDEX_FILE, as_version=4), out_dir / INDEX_FILE.replace(".ipynb", ".html")
+        )
     print_table(rows)
     (build / "summary.json").write_text(json.dumps(rows, indent=2))
     write_index(rows, build / "index.html", profile)
@@ -247,8 +267,11 @@ def main(argv=None):
     profile = utils.profile()
 
     folder = utils.repo_root() / "notebooks"
-    chosen = [n.file for n in NOTEBOOKS if (folder / n.file).exists()
-              and (not args.only or any(n.file.startswith(p) for p in args.only))]
+    chosen = [
+        n.file
+        for n in NOTEBOOKS
+        if (folder / n.file).exists() and (not args.only or any(n.file.startswith(p) for p in args.only))
+    ]
     rows = run_course(chosen, folder, utils.build_root(), profile)
     print(f"\nexecuted notebooks and report: {utils.build_root() / 'index.html'}")
     return 1 if any(r["status"] != "ok" for r in rows) else 0

@@ -5,105 +5,194 @@ kaggle, models, ...) so that `import utils` is fast, has no side effects, and
 does not import TensorFlow until a function that needs it is used.
 Read any function with `utils.save_array??` in Jupyter.
 """
+
 import importlib
 from typing import TYPE_CHECKING
 
 # public name -> module that defines it
 _EXPORTS = {
     # config: where things live and how big a run is
-    "profile": "config", "is_quick": "config", "pick": "config",
-    "repo_root": "config", "data_root": "config", "build_root": "config",
-    "headline": "config", "check_floor": "config", "seed_everything": "config",
+    "profile": "config",
+    "is_quick": "config",
+    "pick": "config",
+    "repo_root": "config",
+    "data_root": "config",
+    "build_root": "config",
+    "headline": "config",
+    "check_floor": "config",
+    "seed_everything": "config",
     # _common: the one wording of the generated-data / untrained-weights caveat
     "caveat": "_common",
     # arrays: bcolz persistence and encoding
-    "save_array": "arrays", "load_array": "arrays", "ArrayWriter": "arrays",
+    "save_array": "arrays",
+    "load_array": "arrays",
+    "ArrayWriter": "arrays",
     "onehot": "arrays",
     # plotting (the module is not called `plots`, so it can't shadow plots())
-    "plots": "plotting", "plot_confusion_matrix": "plotting", "animate_line_fit": "plotting",
-    "plot_history": "plotting", "plot_digit_values": "plotting",
-    "plot_predictions_grid": "plotting", "plot_top_k": "plotting",
+    "plots": "plotting",
+    "plot_confusion_matrix": "plotting",
+    "animate_line_fit": "plotting",
+    "plot_history": "plotting",
+    "plot_digit_values": "plotting",
+    "plot_predictions_grid": "plotting",
+    "plot_top_k": "plotting",
     "plot_per_class_accuracy": "plotting",
     # provenance: is this generated data or real Kaggle data?
-    "is_generated": "provenance", "describe_data": "provenance",
+    "is_generated": "provenance",
+    "describe_data": "provenance",
     # kaggle: the competitions and their download
-    "COMPETITIONS": "kaggle", "download": "kaggle", "KaggleDownloadError": "kaggle",
+    "COMPETITIONS": "kaggle",
+    "download": "kaggle",
+    "KaggleDownloadError": "kaggle",
     "KaggleCredentialsError": "kaggle",
     # prepare: train/valid/sample folders, made safely
-    "prepare_dogscats": "prepare", "prepare_statefarm": "prepare", "count_images": "prepare",
-    "summarize": "prepare", "prepared_settings": "prepare", "read_driver_list": "prepare",
-    "split_by_driver": "prepare", "split_at_random": "prepare", "locate": "prepare",
+    "prepare_dogscats": "prepare",
+    "prepare_statefarm": "prepare",
+    "count_images": "prepare",
+    "summarize": "prepare",
+    "prepared_settings": "prepare",
+    "read_driver_list": "prepare",
+    "split_by_driver": "prepare",
+    "split_at_random": "prepare",
+    "locate": "prepare",
     # synthetic: generated stand-ins for the Kaggle datasets
-    "generate_dogscats": "synthetic", "generate_statefarm": "synthetic",
+    "generate_dogscats": "synthetic",
+    "generate_statefarm": "synthetic",
     # data: images into batches
-    "get_batches": "data", "get_data": "data", "get_classes": "data", "list_images": "data",
+    "get_batches": "data",
+    "get_data": "data",
+    "get_classes": "data",
+    "list_images": "data",
     "augmenter": "data",
     # datasets: keras.datasets with offline stand-ins (06-08)
-    "ImageData": "datasets", "load_mnist": "datasets", "load_cifar10": "datasets",
+    "ImageData": "datasets",
+    "load_mnist": "datasets",
+    "load_cifar10": "datasets",
     "make_shape_images": "datasets",
     # scoring: log loss, clipping, per-class accuracy
-    "log_loss": "scoring", "clip_binary": "scoring", "clip_multiclass": "scoring",
-    "clip_log_loss_table": "scoring", "best_clip_level": "scoring", "clipping_effect": "scoring",
+    "log_loss": "scoring",
+    "clip_binary": "scoring",
+    "clip_multiclass": "scoring",
+    "clip_log_loss_table": "scoring",
+    "best_clip_level": "scoring",
+    "clipping_effect": "scoring",
     "per_class_accuracy": "scoring",
     # conv_arithmetic: output sizes and parameter counts
-    "conv_output_size": "conv_arithmetic", "conv_params": "conv_arithmetic",
+    "conv_output_size": "conv_arithmetic",
+    "conv_params": "conv_arithmetic",
     "dense_params": "conv_arithmetic",
     # tensorboard_logs: log a run, read its scalars back
-    "tensorboard_callback": "tensorboard_logs", "read_tensorboard_scalars": "tensorboard_logs",
+    "tensorboard_callback": "tensorboard_logs",
+    "read_tensorboard_scalars": "tensorboard_logs",
     # convnets: one MNIST convnet for every Keras backend (06, 09)
-    "mnist_convnet": "convnets", "train_mnist_convnet": "convnets",
-    "split_fingerprint": "convnets", "to_channels_last": "convnets",
+    "mnist_convnet": "convnets",
+    "train_mnist_convnet": "convnets",
+    "split_fingerprint": "convnets",
+    "to_channels_last": "convnets",
     # imagenet: the 1000 class names
-    "imagenet_class_names": "imagenet", "decode_imagenet": "imagenet",
+    "imagenet_class_names": "imagenet",
+    "decode_imagenet": "imagenet",
     # models: VGG16 with the lesson's verbs
-    "Vgg16": "models", "build_vgg16": "models", "ImageNetWeightsUnavailable": "models",
-    "pretrained_or_untrained": "models", "trainable_parameter_count": "models",
+    "Vgg16": "models",
+    "build_vgg16": "models",
+    "ImageNetWeightsUnavailable": "models",
+    "pretrained_or_untrained": "models",
+    "trainable_parameter_count": "models",
     # features: cached features, checkpoints, the best epoch
-    "compute_features": "features", "best_epoch": "features", "load_layer_weights": "features",
-    "shard": "features", "unshard": "features", "shard_batches": "features",
+    "compute_features": "features",
+    "best_epoch": "features",
+    "load_layer_weights": "features",
+    "shard": "features",
+    "unshard": "features",
+    "shard_batches": "features",
     # analysis: looking at results
-    "five_views": "analysis", "show_five_views": "analysis",
+    "five_views": "analysis",
+    "show_five_views": "analysis",
     "show_confusion_matrix": "analysis",
     # submissions: Kaggle files
-    "write_dogscats_submission": "submissions", "write_statefarm_submission": "submissions",
-    "write_submission": "submissions", "submit_to_kaggle": "submissions",
-    "show_download_link": "submissions", "SubmissionError": "submissions",
+    "write_dogscats_submission": "submissions",
+    "write_statefarm_submission": "submissions",
+    "write_submission": "submissions",
+    "submit_to_kaggle": "submissions",
+    "show_download_link": "submissions",
+    "SubmissionError": "submissions",
     # hardware: what machine this is, the dtype policy that suits it, run-time estimate
-    "describe_hardware": "hardware", "recommended_dtype_policy": "hardware",
+    "describe_hardware": "hardware",
+    "recommended_dtype_policy": "hardware",
     "check_hardware": "hardware",
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils._common import caveat
-    from utils.config import (build_root, check_floor, data_root, headline, is_quick, pick,
-                              profile, repo_root, seed_everything)
+    from utils.config import (
+        build_root,
+        check_floor,
+        data_root,
+        headline,
+        is_quick,
+        pick,
+        profile,
+        repo_root,
+        seed_everything,
+    )
     from utils.arrays import ArrayWriter, load_array, onehot, save_array
-    from utils.plotting import (animate_line_fit, plot_confusion_matrix, plot_digit_values,
-                                plot_history, plot_per_class_accuracy, plot_predictions_grid,
-                                plot_top_k, plots)
+    from utils.plotting import (
+        animate_line_fit,
+        plot_confusion_matrix,
+        plot_digit_values,
+        plot_history,
+        plot_per_class_accuracy,
+        plot_predictions_grid,
+        plot_top_k,
+        plots,
+    )
     from utils.provenance import describe_data, is_generated
     from utils.kaggle import COMPETITIONS, KaggleCredentialsError, KaggleDownloadError, download
-    from utils.prepare import (count_images, locate, prepare_dogscats, prepare_statefarm,
-                               prepared_settings, read_driver_list, split_at_random,
-                               split_by_driver, summarize)
+    from utils.prepare import (
+        count_images,
+        locate,
+        prepare_dogscats,
+        prepare_statefarm,
+        prepared_settings,
+        read_driver_list,
+        split_at_random,
+        split_by_driver,
+        summarize,
+    )
     from utils.synthetic import generate_dogscats, generate_statefarm
     from utils.data import augmenter, get_batches, get_classes, get_data, list_images
     from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
-    from utils.scoring import (best_clip_level, clip_binary, clip_log_loss_table, clip_multiclass,
-                               clipping_effect, log_loss, per_class_accuracy)
+    from utils.scoring import (
+        best_clip_level,
+        clip_binary,
+        clip_log_loss_table,
+        clip_multiclass,
+        clipping_effect,
+        log_loss,
+        per_class_accuracy,
+    )
     from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
     from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
     from utils.imagenet import decode_imagenet, imagenet_class_names
-    from utils.models import (ImageNetWeightsUnavailable, Vgg16, build_vgg16,
-                              pretrained_or_untrained, trainable_parameter_count)
-    from utils.features import (best_epoch, compute_features, load_layer_weights, shard,
-                                shard_batches, unshard)
+    from utils.models import (
+        ImageNetWeightsUnavailable,
+        Vgg16,
+        build_vgg16,
+        pretrained_or_untrained,
+        trainable_parameter_count,
+    )
+    from utils.features import best_epoch, compute_features, load_layer_weights, shard, shard_batches, unshard
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
     from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
-    from utils.submissions import (SubmissionError, show_download_link, submit_to_kaggle,
-                                   write_dogscats_submission, write_statefarm_submission,
-                                   write_submission)
+    from utils.submissions import (
+        SubmissionError,
+        show_download_link,
+        submit_to_kaggle,
+        write_dogscats_submission,
+        write_statefarm_submission,
+        write_submission,
+    )
 
 __all__ = sorted(_EXPORTS)
 
@@ -119,4 +208,3 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
-

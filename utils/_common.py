@@ -2,6 +2,7 @@
 
 Nothing here imports another course module, so any module may use it.
 """
+
 import contextlib
 import os
 from pathlib import Path
@@ -58,8 +59,9 @@ def caveat(*, untrained=False, generated=False, stand_in=None):
     """
     if stand_in and "," in stand_in:
         raise ValueError(f"stand_in={stand_in!r}: no commas, they separate the flags")
-    flags = [text for text, on in ((GENERATED, generated), (stand_in, stand_in),
-                                   (UNTRAINED, untrained)) if on]
+    flags = [
+        text for text, on in ((GENERATED, generated), (stand_in, stand_in), (UNTRAINED, untrained)) if on
+    ]
     return f"  [{', '.join(flags)}]" if flags else ""
 
 
@@ -73,6 +75,7 @@ def is_offline_error(error):
     network_errors = (ConnectionError, TimeoutError)
     try:
         import requests
+
         network_errors += (requests.ConnectionError, requests.Timeout)
     except ImportError:
         pass

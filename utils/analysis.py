@@ -7,6 +7,7 @@
 `probabilities` are a model's outputs, one row per image, in the same order
 as `labels` (predict on batches made with shuffle=False).
 """
+
 import numpy as np
 
 from utils._common import caveat
@@ -14,6 +15,7 @@ from utils.scoring import as_matrix
 
 
 # ---------------------------------------------------------------- the five views
+
 
 def five_views(probabilities, labels, class_names, count=4, seed=0):
     """Indices of images for lesson 2's five views, as {title: indices}:
@@ -34,10 +36,12 @@ def five_views(probabilities, labels, class_names, count=4, seed=0):
     }
     for c, name in enumerate(class_names):
         views[f"most confident correct: {name}"] = _most(
-            np.flatnonzero(correct & (labels == c)), confidence, count)
+            np.flatnonzero(correct & (labels == c)), confidence, count
+        )
     for c, name in enumerate(class_names):
         views[f"most confident wrong: predicted {name}"] = _most(
-            np.flatnonzero(~correct & (predicted == c)), confidence, count)
+            np.flatnonzero(~correct & (predicted == c)), confidence, count
+        )
     views["most uncertain"] = _most(np.arange(len(labels)), -_top_two_gap(probabilities), count)
     return views
 
@@ -66,8 +70,7 @@ def image_title(index, probabilities, labels, class_names):
     return title if true == predicted else f"{title} (is {class_names[true]})"
 
 
-def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
-                    untrained=False):
+def show_five_views(probabilities, labels, class_names, images, count=4, seed=0, untrained=False):
     """Compute the five views and plot each as a row of titled images.
 
     images: indexable by position - an array of images or a list of file paths.
@@ -81,9 +84,10 @@ def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
         if len(indices) == 0:
             print(f"{title}: none{flag}")
             continue
-        figure = plots([load_image(images[i]) for i in indices],
-                       titles=[image_title(i, probabilities, labels, class_names)
-                               for i in indices])
+        figure = plots(
+            [load_image(images[i]) for i in indices],
+            titles=[image_title(i, probabilities, labels, class_names) for i in indices],
+        )
         figure.suptitle(title + flag)
         figure.tight_layout()
     return views

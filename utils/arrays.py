@@ -8,6 +8,7 @@ dataset never has to sit in memory whole.
 Writes go to a temporary folder beside the target and are renamed into place
 at the end, so an interrupted save never leaves a half-written array behind.
 """
+
 import glob
 import shutil
 import uuid
@@ -80,16 +81,17 @@ class ArrayWriter:
     def append(self, batch):
         batch = np.asarray(batch)
         if batch.ndim == 0:
-            raise ValueError("append() takes a batch with a leading axis; "
-                             "use save_array() for a single scalar")
+            raise ValueError(
+                "append() takes a batch with a leading axis; use save_array() for a single scalar"
+            )
         complex_dtype = batch.dtype if np.iscomplexobj(batch) else None
         if complex_dtype is not None:
             # bcolz can't store complex numbers: keep (real, imag) pairs instead.
             batch = batch[..., None].view(batch.real.dtype)
         if self._carray is None:
-            self._carray = bcolz.carray(batch, rootdir=str(self._tmp), mode="w",
-                                        cparams=COMPRESSION,
-                                        chunklen=_chunk_rows(batch))
+            self._carray = bcolz.carray(
+                batch, rootdir=str(self._tmp), mode="w", cparams=COMPRESSION, chunklen=_chunk_rows(batch)
+            )
             if complex_dtype is not None:
                 self._carray.attrs[_COMPLEX_ATTR] = complex_dtype.str
         else:
@@ -102,7 +104,8 @@ class ArrayWriter:
             raise ValueError(
                 f"{self.path}: batch of shape {batch.shape} and dtype {batch.dtype} "
                 f"does not fit rows of shape {self._carray.shape[1:]} and dtype "
-                f"{self._carray.dtype}")
+                f"{self._carray.dtype}"
+            )
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
@@ -110,8 +113,10 @@ class ArrayWriter:
                 shutil.rmtree(self._tmp)
             return False
         if self._carray is None:
-            raise ValueError(f"{self.path}: nothing was appended, so there is no "
-                             "array to save (use save_array for an empty array)")
+            raise ValueError(
+                f"{self.path}: nothing was appended, so there is no "
+                "array to save (use save_array for an empty array)"
+            )
         if self.original_shape is not None:
             self._carray.attrs[_SHAPE_ATTR] = list(self.original_shape)
         self._carray.flush()
@@ -130,15 +135,14 @@ def _chunk_rows(batch):
 def _check_target(path, overwrite):
     if not path.exists():
         if not path.parent.exists():
-            raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist; "
-                                    "create it first")
+            raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist; create it first")
         return
     if not is_array_dir(path):
-        raise FileExistsError(f"{path} exists and is not a saved array; "
-                              "refusing to replace it. Choose another path.")
+        raise FileExistsError(
+            f"{path} exists and is not a saved array; refusing to replace it. Choose another path."
+        )
     if not overwrite:
-        raise FileExistsError(f"{path} already holds an array; pass overwrite=True "
-                              "to replace it")
+        raise FileExistsError(f"{path} already holds an array; pass overwrite=True to replace it")
 
 
 def _open(path):
@@ -146,13 +150,22 @@ def _open(path):
     if not path.exists():
         pattern = f".{glob.escape(path.name)}.*.tmp"  # ArrayWriter's temporary folder
         leftovers = sorted(path.parent.glob(pattern)) if path.parent.is_dir() else []
-        hint = (f" {leftovers[0].name} beside it is left from a save that was killed before "
-                "it finished: delete it and save again.") if leftovers else ""
-        raise FileNotFoundError(f"{path}: no saved array here. Check the path, or "
-                                f"create it with save_array(path, arr).{hint}")
+        hint = (
+            (
+                f" {leftovers[0].name} beside it is left from a save that was killed before "
+                "it finished: delete it and save again."
+            )
+            if leftovers
+            else ""
+        )
+        raise FileNotFoundError(
+            f"{path}: no saved array here. Check the path, or create it with save_array(path, arr).{hint}"
+        )
     if not is_array_dir(path):
-        raise ValueError(f"{path} is not a saved array (no bcolz 'meta' and 'data' "
-                         "inside). Was it written by save_array, and did the save finish?")
+        raise ValueError(
+            f"{path} is not a saved array (no bcolz 'meta' and 'data' "
+            "inside). Was it written by save_array, and did the save finish?"
+        )
     try:
         return bcolz.open(str(path), mode="r")
     except (OSError, RuntimeError, ValueError) as error:  # JSONDecodeError is a ValueError
@@ -160,19 +173,22 @@ def _open(path):
 
 
 def _damaged(path, error):
-    return ValueError(f"{path} is damaged or only partly copied ({type(error).__name__}: "
-                      f"{error}). Delete it and save the array again.")
+    return ValueError(
+        f"{path} is damaged or only partly copied ({type(error).__name__}: "
+        f"{error}). Delete it and save the array again."
+    )
 
 
 def onehot(labels, num_classes=None):
     """One-hot encode integer labels: onehot([0, 2]) -> [[1,0,0],[0,0,1]]."""
     labels = np.asarray(labels)
     if labels.size and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0):
-        raise ValueError("onehot expects non-negative integer labels, "
-                         f"got dtype {labels.dtype} with minimum {labels.min()}")
+        raise ValueError(
+            "onehot expects non-negative integer labels, "
+            f"got dtype {labels.dtype} with minimum {labels.min()}"
+        )
     needed = int(labels.max()) + 1 if labels.size else 0
     num_classes = needed if num_classes is None else num_classes
     if needed > num_classes:
         raise ValueError(f"label {needed - 1} does not fit num_classes={num_classes}")
-    return np.eye(num_classes, dtype=np.float32)[labels.reshape(-1)].reshape(
-        labels.shape + (num_classes,))
+    return np.eye(num_classes, dtype=np.float32)[labels.reshape(-1)].reshape(labels.shape + (num_classes,))

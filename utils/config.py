@@ -4,6 +4,7 @@ The profile ("quick" for CI and the sample run, "full" for a real lesson) is
 read from the COURSE_PROFILE environment variable, so notebooks never test for
 CI themselves: they ask `pick(quick=..., full=...)`.
 """
+
 import os
 import random
 from pathlib import Path
@@ -19,8 +20,7 @@ def profile():
     """The active profile: 'quick' or 'full' (the default when unset)."""
     value = os.environ.get(PROFILE_VARIABLE, "full").strip().lower() or "full"
     if value not in PROFILES:
-        raise ValueError(
-            f"{PROFILE_VARIABLE}={value!r} is not a profile; use one of {PROFILES}")
+        raise ValueError(f"{PROFILE_VARIABLE}={value!r} is not a profile; use one of {PROFILES}")
     return value
 
 
@@ -74,8 +74,9 @@ def headline(name, value, *, generated_data=False, untrained_weights=False, stan
     print(f"HEADLINE {name}={text}{flags}")
 
 
-def check_floor(name, value, floor, *, generated_data=False, untrained_weights=False,
-                chance=None, stand_in=None):
+def check_floor(
+    name, value, floor, *, generated_data=False, untrained_weights=False, chance=None, stand_in=None
+):
     """A notebook's last cell: print the headline, then hold the result to its floor.
 
     Floors are set for what a run can reach: the offline floor on generated data,
@@ -83,18 +84,23 @@ def check_floor(name, value, floor, *, generated_data=False, untrained_weights=F
     untrained network can only score near chance, so there the check explains
     instead of failing. Returns True when the floor was checked and met.
     """
-    headline(name, value, generated_data=generated_data, untrained_weights=untrained_weights,
-             stand_in=stand_in)
+    headline(
+        name, value, generated_data=generated_data, untrained_weights=untrained_weights, stand_in=stand_in
+    )
     if untrained_weights and not generated_data:
         near = f" (chance is {chance:.2f})" if chance is not None else ""
-        print(f"NOTE: {name}={value:.3f} comes from real photos and an untrained network, so it "
-              f"is near chance{near}: no floor applies. Get the ImageNet weights (README, "
-              "'Offline by default, real when you have it') to see what the lesson teaches.")
+        print(
+            f"NOTE: {name}={value:.3f} comes from real photos and an untrained network, so it "
+            f"is near chance{near}: no floor applies. Get the ImageNet weights (README, "
+            "'Offline by default, real when you have it') to see what the lesson teaches."
+        )
         return False
     where = "generated data" if generated_data else stand_in or "real data"
     if value < floor:
-        raise AssertionError(f"{name}={value:.4f} is below the floor {floor} for {where}"
-                             f"{caveat(untrained=untrained_weights)}: the run did not learn "
-                             "what this notebook expects; look at the training curves above")
+        raise AssertionError(
+            f"{name}={value:.4f} is below the floor {floor} for {where}"
+            f"{caveat(untrained=untrained_weights)}: the run did not learn "
+            "what this notebook expects; look at the training curves above"
+        )
     print(f"check passed: {name}={value:.4f} >= {floor} ({where})")
     return True

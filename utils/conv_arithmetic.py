@@ -10,6 +10,7 @@ Keras's padding="valid" means P = 0; padding="same" pads so that the output
 is ceil(W / S) whatever F is. Pooling layers follow the same size formula and
 have no parameters.
 """
+
 import math
 
 

@@ -11,14 +11,22 @@ compares the two with a hand-written PyTorch version of the network.
 Keras is imported inside the functions, never when this module loads, so the
 caller decides the backend.
 """
+
 import hashlib
 import time
 
 import numpy as np
 
 # What notebook 09's table compares across engines, in this order.
-RESULT_KEYS = ("engine", "backend", "parameters", "best_epoch", "best_valid_accuracy",
-               "test_accuracy", "train_seconds")
+RESULT_KEYS = (
+    "engine",
+    "backend",
+    "parameters",
+    "best_epoch",
+    "best_valid_accuracy",
+    "test_accuracy",
+    "train_seconds",
+)
 
 
 def to_channels_last(images):
@@ -82,14 +90,25 @@ def train_mnist_convnet(data, epochs, batch_size=64, learning_rate=1e-3, seed=42
     seed_everything(seed)
     x_train, x_valid, x_test = (to_channels_last(x) for x in (data.x_train, data.x_valid, data.x_test))
     model = mnist_convnet(input_shape=x_train.shape[1:], num_classes=data.num_classes)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     # patience=epochs: never stop early, only remember and restore the best epoch
-    keep_best = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=epochs,
-                                              restore_best_weights=True)
+    keep_best = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", mode="max", patience=epochs, restore_best_weights=True
+    )
     start = time.perf_counter()
-    history = model.fit(x_train, data.y_train, validation_data=(x_valid, data.y_valid),
-                        epochs=epochs, batch_size=batch_size, callbacks=[keep_best], verbose=verbose)
+    history = model.fit(
+        x_train,
+        data.y_train,
+        validation_data=(x_valid, data.y_valid),
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=[keep_best],
+        verbose=verbose,
+    )
     train_seconds = time.perf_counter() - start
     valid_accuracy = [float(a) for a in history.history["val_accuracy"]]
     best = int(np.argmax(valid_accuracy))  # argmax takes the first of equal values, as the callback

@@ -18,6 +18,7 @@ epochs read them from there. Decoding runs in parallel and ahead of training.
 TensorFlow is imported only when a pipeline is built, so `import utils.data`
 stays quick.
 """
+
 import contextlib
 import hashlib
 import os
@@ -35,8 +36,14 @@ from utils.provenance import is_generated
 
 CLASS_MODES = ("categorical", "sparse", "binary", None)
 # (format, mode) pairs TensorFlow decodes by itself; anything else goes through PIL.
-TENSORFLOW_DECODES = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"),
-                      ("PNG", "L"), ("PNG", "LA")}
+TENSORFLOW_DECODES = {
+    ("JPEG", "RGB"),
+    ("JPEG", "L"),
+    ("PNG", "RGB"),
+    ("PNG", "RGBA"),
+    ("PNG", "L"),
+    ("PNG", "LA"),
+}
 # libjpeg can decode a JPEG at 1/2, 1/4 or 1/8 size for a fraction of the work;
 # we use that only while the result is still at least the target size.
 JPEG_SCALES = (1, 2, 4, 8)
@@ -52,17 +59,19 @@ EXIF_ORIENTATION = 0x0112  # 1 = upright; phones store other values for turned p
 
 # ---------------------------------------------------------------- listing and checking
 
+
 @dataclass
 class ImageFolder:
     """The images under `path`: one sub-folder per class."""
+
     path: Path
     class_names: list
-    filenames: list          # relative to path, e.g. "cats/cat.1.jpg"
-    labels: np.ndarray       # class index of each file
-    kinds: np.ndarray        # "jpeg", "png", or "pil" for what TensorFlow can't decode (CMYK, GIF...)
-    sizes: np.ndarray        # (width, height) of each file
-    skipped: list            # (filename, reason) of unreadable files left out
-    found: int               # images listed before `limit` picked some of them
+    filenames: list  # relative to path, e.g. "cats/cat.1.jpg"
+    labels: np.ndarray  # class index of each file
+    kinds: np.ndarray  # "jpeg", "png", or "pil" for what TensorFlow can't decode (CMYK, GIF...)
+    sizes: np.ndarray  # (width, height) of each file
+    skipped: list  # (filename, reason) of unreadable files left out
+    found: int  # images listed before `limit` picked some of them
 
 
 def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
@@ -96,14 +105,21 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     looks = [_inspect(path / name) for name in checking]  # (kind, size or reason)
     bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
     _report_bad_files(path, bad, on_bad_file)
-    good = [(name, label, kind, size) for name, label, (kind, size)
-            in zip(filenames, labels, looks) if kind != "bad"]
-    folder = ImageFolder(path, class_names,
-                         filenames=[name for name, _, _, _ in good],
-                         labels=np.array([label for _, label, _, _ in good], dtype=np.int64),
-                         kinds=np.array([kind for _, _, kind, _ in good], dtype=str),
-                         sizes=np.array([size for _, _, _, size in good], dtype=np.int64).reshape(-1, 2),
-                         skipped=bad, found=found)
+    good = [
+        (name, label, kind, size)
+        for name, label, (kind, size) in zip(filenames, labels, looks)
+        if kind != "bad"
+    ]
+    folder = ImageFolder(
+        path,
+        class_names,
+        filenames=[name for name, _, _, _ in good],
+        labels=np.array([label for _, label, _, _ in good], dtype=np.int64),
+        kinds=np.array([kind for _, _, kind, _ in good], dtype=str),
+        sizes=np.array([size for _, _, _, size in good], dtype=np.int64).reshape(-1, 2),
+        skipped=bad,
+        found=found,
+    )
     _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
     return folder
 
@@ -116,8 +132,10 @@ def stratified_subset(labels, limit, num_classes, seed=None):
     counts = np.bincount(labels, minlength=num_classes)
     present = int((counts > 0).sum())
     if not isinstance(limit, (int, np.integer)) or limit < present:
-        raise ValueError(f"limit={limit!r}: give a whole number of images, at least one per "
-                         f"class ({present}), or None for all {len(labels)}")
+        raise ValueError(
+            f"limit={limit!r}: give a whole number of images, at least one per "
+            f"class ({present}), or None for all {len(labels)}"
+        )
     if limit >= len(labels):
         return np.arange(len(labels))
     share = limit * counts / counts.sum()
@@ -127,8 +145,11 @@ def stratified_subset(labels, limit, num_classes, seed=None):
     while take.sum() > limit:  # "at least one each" overshot: from the most over-served class
         take[np.argmin(np.where(take > 1, share - take, np.inf))] -= 1
     rng = np.random.default_rng(0 if seed is None else seed)
-    chosen = [rng.choice(np.flatnonzero(labels == label), count, replace=False)
-              for label, count in enumerate(take) if count]
+    chosen = [
+        rng.choice(np.flatnonzero(labels == label), count, replace=False)
+        for label, count in enumerate(take)
+        if count
+    ]
     return np.sort(np.concatenate(chosen))
 
 
@@ -137,8 +158,9 @@ def _find_class_folders(path):
         raise FileNotFoundError(f"{path} does not exist{_missing_split_hint(path)}")
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is a file; give the folder that holds one sub-folder per class")
-    names = sorted(entry.name for entry in os.scandir(path)
-                   if entry.is_dir() and not entry.name.startswith("."))
+    names = sorted(
+        entry.name for entry in os.scandir(path) if entry.is_dir() and not entry.name.startswith(".")
+    )
     if names:
         _check_not_nested(path, names)
         return names
@@ -147,7 +169,8 @@ def _find_class_folders(path):
         raise ValueError(
             f"{path} holds {len(loose)} images but no class folders. Put each class in its "
             f"own sub-folder ({path}/cats/, {path}/dogs/, ...); for unlabelled images use a "
-            f"single folder such as {path}/unknown/ with class_mode=None.")
+            f"single folder such as {path}/unknown/ with class_mode=None."
+        )
     raise ValueError(f"{path} has no class folders (and no images): expected {path}/<class>/")
 
 
@@ -156,16 +179,20 @@ def _missing_split_hint(path):
     if path.name not in ("train", "valid", "test"):
         return ""
     if (path.parent / "train").is_dir():
-        return (f"; {path.parent} is not split yet: run utils.prepare_dogscats (or "
-                "utils.prepare_statefarm) on it first")
+        return (
+            f"; {path.parent} is not split yet: run utils.prepare_dogscats (or "
+            "utils.prepare_statefarm) on it first"
+        )
     return "; download the data first (utils.download) or make the sample data (make data)"
 
 
 def _check_not_nested(path, names):
     """Refuse the two layouts that would silently give the wrong classes."""
     if "train" in names and ("valid" in names or "test" in names):
-        raise ValueError(f"{path} looks like a dataset folder (it holds {names}), not a "
-                         f"folder of classes: pass {path / 'train'} (or valid, test) instead.")
+        raise ValueError(
+            f"{path} looks like a dataset folder (it holds {names}), not a "
+            f"folder of classes: pass {path / 'train'} (or valid, test) instead."
+        )
     if len(names) == 1:
         inner = path / names[0]
         entries = list(os.scandir(inner))
@@ -174,7 +201,8 @@ def _check_not_nested(path, names):
             raise ValueError(
                 f"{path} has a single folder, {names[0]}/, whose images are in its sub-folders "
                 f"{subfolders}: the class folders are nested one level too deep. Pass {inner} "
-                f"instead, or move {subfolders} up into {path}.")
+                f"instead, or move {subfolders} up into {path}."
+            )
 
 
 def _walk_images(top):
@@ -185,21 +213,24 @@ def _walk_images(top):
     for folder, subfolders, names in os.walk(top, followlinks=True):
         info = os.stat(folder)
         if (info.st_dev, info.st_ino) in seen:
-            raise ValueError(f"{folder} leads back to a folder already listed: a symbolic "
-                             "link loop. Remove or fix that link.")
+            raise ValueError(
+                f"{folder} leads back to a folder already listed: a symbolic "
+                "link loop. Remove or fix that link."
+            )
         seen.add((info.st_dev, info.st_ino))
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         found += [os.path.join(folder, name) for name in sorted(names) if is_image_name(name)]
     return found
 
 
-
 def _check_no_empty_class(path, class_names, labels):
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
     empty = [name for name, count in zip(class_names, counts) if count == 0]
     if empty:
-        raise ValueError(f"these class folders of {path} hold no readable .jpg/.jpeg/.png "
-                         f"images: {empty}. Add images or remove the folders.")
+        raise ValueError(
+            f"these class folders of {path} hold no readable .jpg/.jpeg/.png "
+            f"images: {empty}. Add images or remove the folders."
+        )
 
 
 def _inspect(file):
@@ -216,8 +247,11 @@ def _inspect(file):
             return "bad", "empty file (0 bytes)"
         with Image.open(file) as image:
             upright = _orientation(image) in (0, 1)  # TensorFlow ignores EXIF orientation
-            if upright and (image.format, image.mode) in TENSORFLOW_DECODES \
-                    and _ends_cleanly(file, image.format):
+            if (
+                upright
+                and (image.format, image.mode) in TENSORFLOW_DECODES
+                and _ends_cleanly(file, image.format)
+            ):
                 return image.format.lower(), image.size
             image.load()
             return "pil", image.size
@@ -248,11 +282,11 @@ def _report_bad_files(path, bad, on_bad_file):
     more = f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else ""
     if on_bad_file == "raise":
         raise ValueError(f"{len(bad)} unreadable images under {path}:\n{listing}{more}")
-    warnings.warn(f"skipping {len(bad)} unreadable images under {path}:\n{listing}{more}",
-                  stacklevel=3)
+    warnings.warn(f"skipping {len(bad)} unreadable images under {path}:\n{listing}{more}", stacklevel=3)
 
 
 # ---------------------------------------------------------------- batches
+
 
 class Batches:
     """A folder of images as a tf.data pipeline, plus what you need to read results.
@@ -306,13 +340,25 @@ class Batches:
         return self.dataset.as_numpy_iterator()
 
     def __repr__(self):
-        return (f"Batches({self.num_images} images, {self.num_classes} classes, "
-                f"batch_size={self.batch_size}, shuffle={self.shuffle}, path='{self.path}')")
+        return (
+            f"Batches({self.num_images} images, {self.num_classes} classes, "
+            f"batch_size={self.batch_size}, shuffle={self.shuffle}, path='{self.path}')"
+        )
 
 
-def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
-                class_mode="categorical", seed=None, classes=None, on_bad_file="skip",
-                limit=None, cache="auto", augment=None):
+def get_batches(
+    path,
+    batch_size=64,
+    shuffle=True,
+    target_size=(224, 224),
+    class_mode="categorical",
+    seed=None,
+    classes=None,
+    on_bad_file="skip",
+    limit=None,
+    cache="auto",
+    augment=None,
+):
     """Batches of images from `path`/<class>/ files.
 
     target_size: (height, width) every image is resized to.
@@ -337,10 +383,10 @@ def get_batches(path, batch_size=64, shuffle=True, target_size=(224, 224),
     folder = _open_folder(path, classes, on_bad_file, limit, seed, class_mode)
     target_size = tuple(target_size)
     store = _image_store(folder, target_size, cache)
-    dataset = _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
-                             store=store, augment=augment)
-    return Batches(folder, dataset, batch_size, class_mode, shuffle,
-                   cache=store.where if store else None)
+    dataset = _image_dataset(
+        folder, batch_size, shuffle, target_size, class_mode, seed, store=store, augment=augment
+    )
+    return Batches(folder, dataset, batch_size, class_mode, shuffle, cache=store.where if store else None)
 
 
 def _open_folder(path, classes, on_bad_file, limit, seed, class_mode):
@@ -352,16 +398,19 @@ def _open_folder(path, classes, on_bad_file, limit, seed, class_mode):
     folder = list_images(path, classes, on_bad_file, limit=limit, seed=seed)
     if class_mode == "binary" and len(folder.class_names) != 2:
         raise ValueError(f"class_mode='binary' needs 2 classes; {path} has {folder.class_names}")
-    print(f"Found {folder.found} images in {len(folder.class_names)} classes "
-          f"under {folder.path}" + (" (generated data)" if is_generated(path) else ""))
+    print(
+        f"Found {folder.found} images in {len(folder.class_names)} classes "
+        f"under {folder.path}" + (" (generated data)" if is_generated(path) else "")
+    )
     if limit is not None and limit < folder.found:
         why = "quick profile" if is_quick() else f"limit={limit}"
         print(f"using {len(folder.filenames)} of {folder.found} images ({why})")
     return folder
 
 
-def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
-                   store=None, augment=None, as_uint8=False):
+def _image_dataset(
+    folder, batch_size, shuffle, target_size, class_mode, seed, store=None, augment=None, as_uint8=False
+):
     """Batches of images (float32, or uint8 with as_uint8) and labels, decoded in
     parallel ahead of use; through `store` when given (see _ImageStore)."""
     import tensorflow as tf
@@ -376,8 +425,11 @@ def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
     def load(index, file, decoder, *label):
-        image = (_through_store(store, index, file, decoder, target_size) if store
-                 else _resized_uint8(file, decoder, target_size))
+        image = (
+            _through_store(store, index, file, decoder, target_size)
+            if store
+            else _resized_uint8(file, decoder, target_size)
+        )
         return (image, *label)
 
     def finish(images, *label):
@@ -389,8 +441,7 @@ def _image_dataset(folder, batch_size, shuffle, target_size, class_mode, seed,
 
     # deterministic=True: parallel decoding, results still in file order.
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.batch(batch_size).map(finish, num_parallel_calls=tf.data.AUTOTUNE,
-                                            deterministic=True)
+    dataset = dataset.batch(batch_size).map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -414,13 +465,13 @@ def _through_store(store, index, file, decoder, target_size):
         with tf.control_dependencies([stored]):
             return tf.identity(image)
 
-    image = tf.cond(tf.reshape(found, []), lambda: tf.reshape(kept, (*target_size, 3)),
-                    decode_and_keep)
+    image = tf.cond(tf.reshape(found, []), lambda: tf.reshape(kept, (*target_size, 3)), decode_and_keep)
     image.set_shape((*target_size, 3))
     return image
 
 
 # ---------------------------------------------------------------- the decoded-image cache
+
 
 class _ImageStore:
     """Resized uint8 images by index, filled as the first epoch decodes them.
@@ -507,8 +558,7 @@ def _cache_name(folder, target_size):
     for name in folder.filenames:
         info = os.stat(folder.path / name)
         what.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return Path(f"{folder.path.name}_{target_size[0]}x{target_size[1]}_{where}",
-                what.hexdigest()[:20])
+    return Path(f"{folder.path.name}_{target_size[0]}x{target_size[1]}_{where}", what.hexdigest()[:20])
 
 
 def _remove_abandoned(folder):
@@ -549,8 +599,11 @@ def _pick_decoder(kind, size, target_size):
     if kind == "png":
         return PNG_DECODER
     width, height = size
-    fits = [i for i, scale in enumerate(JPEG_SCALES)
-            if width // scale >= target_size[1] and height // scale >= target_size[0]]
+    fits = [
+        i
+        for i, scale in enumerate(JPEG_SCALES)
+        if width // scale >= target_size[1] and height // scale >= target_size[0]
+    ]
     return max(fits, default=0)
 
 
@@ -561,12 +614,15 @@ def _decode(file, decoder):
     def jpeg(scale):
         # INTEGER_FAST: about twice the decoding speed (bench/pipeline.py); its error
         # is far below what the resize to the model's input size averages away.
-        return lambda: tf.io.decode_jpeg(tf.io.read_file(file), channels=3, ratio=scale,
-                                         dct_method="INTEGER_FAST")
+        return lambda: tf.io.decode_jpeg(
+            tf.io.read_file(file), channels=3, ratio=scale, dct_method="INTEGER_FAST"
+        )
 
     branches = [jpeg(scale) for scale in JPEG_SCALES]
-    branches += [lambda: tf.io.decode_png(tf.io.read_file(file), channels=3),   # PNG_DECODER
-                 lambda: tf.py_function(_read_with_pil, [file], tf.uint8)]      # PIL_DECODER
+    branches += [
+        lambda: tf.io.decode_png(tf.io.read_file(file), channels=3),  # PNG_DECODER
+        lambda: tf.py_function(_read_with_pil, [file], tf.uint8),
+    ]  # PIL_DECODER
     image = tf.switch_case(decoder, branches)
     image.set_shape([None, None, 3])
     return image
@@ -586,6 +642,7 @@ def _read_with_pil(file):
 
 
 # ---------------------------------------------------------------- arrays on disk
+
 
 def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=True, limit=None):
     """All images under `path`/<class>/ as one uint8 array on disk (bcolz), in
@@ -610,8 +667,9 @@ def get_data(path, target_size=(224, 224), dest=None, batch_size=64, overwrite=T
     batches = -(-len(folder.filenames) // batch_size)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with ArrayWriter(dest, overwrite=overwrite) as writer:
-        for images in progress(dataset.as_numpy_iterator(), f"writing {dest.name}", "batch",
-                                batches, len(folder.filenames)):
+        for images in progress(
+            dataset.as_numpy_iterator(), f"writing {dest.name}", "batch", batches, len(folder.filenames)
+        ):
             writer.append(images)
     return bcolz.open(str(dest), mode="r")
 
@@ -626,14 +684,18 @@ def get_classes(path):
     train = list_images(path / "train")
     valid = list_images(path / "valid", classes=train.class_names)
     test = list_images(path / "test") if (path / "test").is_dir() else None
-    return {"class_names": train.class_names,
-            "train_labels": train.labels, "valid_labels": valid.labels,
-            "train_filenames": train.filenames, "valid_filenames": valid.filenames,
-            "test_filenames": test.filenames if test else []}
-
+    return {
+        "class_names": train.class_names,
+        "train_labels": train.labels,
+        "valid_labels": valid.labels,
+        "train_filenames": train.filenames,
+        "valid_filenames": valid.filenames,
+        "test_filenames": test.filenames if test else [],
+    }
 
 
 # ---------------------------------------------------------------- augmentation
+
 
 def augmenter(rotation=0.03, shift=0.08, zoom=0.1, contrast=0.2, flip=False, seed=None):
     """Random changes to a batch of images, as Keras preprocessing layers.

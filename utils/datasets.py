@@ -14,6 +14,7 @@ Both return an `ImageData` with train / validation / test splits, made with
 scikit-learn's stratified `train_test_split` so every class keeps its share.
 Images stay uint8 in 0..255, as Keras ships them; the notebooks scale them.
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,10 +23,19 @@ from utils._common import caveat, is_offline_error
 from utils.data import stratified_subset
 
 MNIST_CLASSES = [str(d) for d in range(10)]
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck"]
-SHAPE_CLASSES = ["disc", "ring", "square", "frame", "triangle",
-                 "plus", "x-cross", "h-stripes", "v-stripes", "checkers"]
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+SHAPE_CLASSES = [
+    "disc",
+    "ring",
+    "square",
+    "frame",
+    "triangle",
+    "plus",
+    "x-cross",
+    "h-stripes",
+    "v-stripes",
+    "checkers",
+]
 
 
 @dataclass
@@ -37,6 +47,7 @@ class ImageData:
     or photographed. `source` says in words where the images came from;
     `stand_in` names real data used in place of the dataset asked for.
     """
+
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
@@ -67,10 +78,12 @@ class ImageData:
     def describe(self):
         """A few lines: what the data is, where it came from, split sizes."""
         kind = "real" if self.real else ("GENERATED stand-in" if self.generated else "fallback")
-        lines = [f"{self.name} ({kind}): {self.source}",
-                 f"  train {len(self.y_train):,}  valid {len(self.y_valid):,}  "
-                 f"test {len(self.y_test):,}  image shape {self.image_shape}  "
-                 f"{self.num_classes} classes"]
+        lines = [
+            f"{self.name} ({kind}): {self.source}",
+            f"  train {len(self.y_train):,}  valid {len(self.y_valid):,}  "
+            f"test {len(self.y_test):,}  image shape {self.image_shape}  "
+            f"{self.num_classes} classes",
+        ]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -97,28 +110,48 @@ def load_mnist(valid_size=5000, test_size=0.2, max_train=None, seed=42, download
                 raise
             reason = _short(error)
         else:
-            return _from_official("mnist", x_train, y_train, x_test, y_test, MNIST_CLASSES,
-                                  valid_size, max_train, seed,
-                                  "keras.datasets.mnist: 70,000 handwritten digits, 28x28")
+            return _from_official(
+                "mnist",
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                MNIST_CLASSES,
+                valid_size,
+                max_train,
+                seed,
+                "keras.datasets.mnist: 70,000 handwritten digits, 28x28",
+            )
     else:
         reason = "download=False"
 
     images, labels = _sklearn_digits_28()
-    data = _split_all("sklearn-digits", images, labels, MNIST_CLASSES, valid_size, test_size,
-                      max_train, seed, real=False, generated=False,
-                      source="scikit-learn's bundled 8x8 digits (1,797 real scans), "
-                             "enlarged to 20x20 and centred in 28x28 like MNIST")
+    data = _split_all(
+        "sklearn-digits",
+        images,
+        labels,
+        MNIST_CLASSES,
+        valid_size,
+        test_size,
+        max_train,
+        seed,
+        real=False,
+        generated=False,
+        source="scikit-learn's bundled 8x8 digits (1,797 real scans), "
+        "enlarged to 20x20 and centred in 28x28 like MNIST",
+    )
     data.stand_in = "scikit-learn digits standing in for MNIST"
     data.notes.append(f"MNIST could not be loaded ({reason})")
-    _announce(f"MNIST is not available ({reason}).\n"
-              "Falling back to scikit-learn's 1,797 real 8x8 handwritten digits, enlarged to "
-              "28x28. They are easier and far fewer than MNIST's 70,000, so accuracies here "
-              "are not MNIST results.")
+    _announce(
+        f"MNIST is not available ({reason}).\n"
+        "Falling back to scikit-learn's 1,797 real 8x8 handwritten digits, enlarged to "
+        "28x28. They are easier and far fewer than MNIST's 70,000, so accuracies here "
+        "are not MNIST results."
+    )
     return data
 
 
-def load_cifar10(valid_size=5000, test_size=0.2, max_train=None, seed=42, download=True,
-                 n_generated=6000):
+def load_cifar10(valid_size=5000, test_size=0.2, max_train=None, seed=42, download=True, n_generated=6000):
     """CIFAR-10 (32x32 colour photos) or, offline, generated 32x32 shape pictures.
 
     Arguments as for `load_mnist`; `n_generated` is how many pictures the
@@ -134,22 +167,43 @@ def load_cifar10(valid_size=5000, test_size=0.2, max_train=None, seed=42, downlo
                 raise
             reason = _short(error)
         else:
-            return _from_official("cifar10", x_train, y_train.ravel(), x_test, y_test.ravel(),
-                                  CIFAR10_CLASSES, valid_size, max_train, seed,
-                                  "keras.datasets.cifar10: 60,000 colour photos, 32x32")
+            return _from_official(
+                "cifar10",
+                x_train,
+                y_train.ravel(),
+                x_test,
+                y_test.ravel(),
+                CIFAR10_CLASSES,
+                valid_size,
+                max_train,
+                seed,
+                "keras.datasets.cifar10: 60,000 colour photos, 32x32",
+            )
     else:
         reason = "download=False"
 
     images, labels = make_shape_images(n_generated, seed=seed)
-    data = _split_all("generated-shapes", images, labels, SHAPE_CLASSES, valid_size, test_size,
-                      max_train, seed, real=False, generated=True,
-                      source=f"{n_generated:,} GENERATED 32x32 colour pictures of 10 shapes "
-                             "(utils.datasets.make_shape_images)")
+    data = _split_all(
+        "generated-shapes",
+        images,
+        labels,
+        SHAPE_CLASSES,
+        valid_size,
+        test_size,
+        max_train,
+        seed,
+        real=False,
+        generated=True,
+        source=f"{n_generated:,} GENERATED 32x32 colour pictures of 10 shapes "
+        "(utils.datasets.make_shape_images)",
+    )
     data.notes.append(f"CIFAR-10 could not be loaded ({reason})")
-    _announce(f"CIFAR-10 is not available ({reason}).\n"
-              "Using GENERATED 32x32 colour pictures of 10 shapes instead (random colours, "
-              "sizes, positions and noise). Results on them show the code working, "
-              "not CIFAR-10 accuracy.")
+    _announce(
+        f"CIFAR-10 is not available ({reason}).\n"
+        "Using GENERATED 32x32 colour pictures of 10 shapes instead (random colours, "
+        "sizes, positions and noise). Results on them show the code working, "
+        "not CIFAR-10 accuracy."
+    )
     return data
 
 
@@ -183,9 +237,16 @@ def make_shape_images(n, seed=0, size=32):
         idx = np.flatnonzero(labels == label)
         if idx.size == 0:
             continue
-        mask = _shape_mask(label, yy, xx, cy[idx, None, None], cx[idx, None, None],
-                           radius[idx, None, None], period[idx, None, None],
-                           thickness[idx, None, None])
+        mask = _shape_mask(
+            label,
+            yy,
+            xx,
+            cy[idx, None, None],
+            cx[idx, None, None],
+            radius[idx, None, None],
+            period[idx, None, None],
+            thickness[idx, None, None],
+        )
         images[idx] = np.where(mask[..., None], colour[idx, None, None, :], images[idx])
 
     images += 0.06 * rng.standard_normal(images.shape, dtype=np.float32)
@@ -194,7 +255,7 @@ def make_shape_images(n, seed=0, size=32):
 
 def _shape_mask(label, yy, xx, cy, cx, r, period, thickness):
     dy, dx = yy - cy, xx - cx
-    dist = np.sqrt(dy ** 2 + dx ** 2)
+    dist = np.sqrt(dy**2 + dx**2)
     inside_box = (np.abs(dy) <= r) & (np.abs(dx) <= r)
     band = thickness * r  # half-width of lines, relative to the shape's size
     name = SHAPE_CLASSES[label]
@@ -224,6 +285,7 @@ def _shape_mask(label, yy, xx, cy, cx, r, period, thickness):
 
 # ------------------------------------------------------------------ helpers
 
+
 def _sklearn_digits_28():
     """scikit-learn's 8x8 digits (values 0..16) as MNIST-like 28x28 uint8 images."""
     from PIL import Image
@@ -232,32 +294,53 @@ def _sklearn_digits_28():
     digits = load_digits()
     out = np.zeros((len(digits.images), 28, 28), dtype=np.uint8)
     for i, small in enumerate(digits.images):
-        big = Image.fromarray(small.astype(np.float32), mode="F").resize(
-            (20, 20), Image.Resampling.BILINEAR)
+        big = Image.fromarray(small.astype(np.float32), mode="F").resize((20, 20), Image.Resampling.BILINEAR)
         out[i, 4:24, 4:24] = np.clip(np.asarray(big) * (255 / 16), 0, 255).round()
     return out, digits.target.astype(np.int64)
 
 
-def _from_official(name, x_train, y_train, x_test, y_test, class_names, valid_size,
-                   max_train, seed, source):
+def _from_official(name, x_train, y_train, x_test, y_test, class_names, valid_size, max_train, seed, source):
     """A dataset that ships train and test: validation comes out of train."""
     y_train, y_test = np.asarray(y_train, np.int64).ravel(), np.asarray(y_test, np.int64).ravel()
     x_train, x_valid, y_train, y_valid = _stratified_split(x_train, y_train, valid_size, seed)
     x_train, y_train = _limit(x_train, y_train, max_train, seed)
-    return ImageData(name, x_train, y_train, x_valid, y_valid, x_test, y_test,
-                     list(class_names), real=True, generated=False, source=source)
+    return ImageData(
+        name,
+        x_train,
+        y_train,
+        x_valid,
+        y_valid,
+        x_test,
+        y_test,
+        list(class_names),
+        real=True,
+        generated=False,
+        source=source,
+    )
 
 
-def _split_all(name, images, labels, class_names, valid_size, test_size, max_train, seed,
-               *, real, generated, source):
+def _split_all(
+    name, images, labels, class_names, valid_size, test_size, max_train, seed, *, real, generated, source
+):
     """A dataset without official splits: carve test, then validation, out of it."""
     x_rest, x_test, y_rest, y_test = _stratified_split(images, labels, test_size, seed)
     if isinstance(valid_size, int) and valid_size >= len(y_rest) // 2:
         valid_size = 0.2  # an MNIST-sized request on a small stand-in: keep a fifth
     x_train, x_valid, y_train, y_valid = _stratified_split(x_rest, y_rest, valid_size, seed + 1)
     x_train, y_train = _limit(x_train, y_train, max_train, seed)
-    return ImageData(name, x_train, y_train, x_valid, y_valid, x_test, y_test,
-                     list(class_names), real=real, generated=generated, source=source)
+    return ImageData(
+        name,
+        x_train,
+        y_train,
+        x_valid,
+        y_valid,
+        x_test,
+        y_test,
+        list(class_names),
+        real=real,
+        generated=generated,
+        source=source,
+    )
 
 
 def _stratified_split(x, y, held_out, seed):

@@ -5,6 +5,7 @@ its outputs with save_array, and train only the small head on them for as many
 epochs as you like. Checkpoints: after each epoch, save only the layers being
 trained, named by epoch, so the best epoch can be reloaded later.
 """
+
 import contextlib
 import logging
 import time
@@ -19,6 +20,7 @@ from utils.arrays import ArrayWriter, is_array_dir, load_array, save_array
 
 # ---------------------------------------------------------------- cached features
 
+
 def compute_features(extractor, batches, cache=None, overwrite=False, distributed=False):
     """Run `extractor` once over `batches`: returns (features, integer labels).
 
@@ -27,8 +29,7 @@ def compute_features(extractor, batches, cache=None, overwrite=False, distribute
     recomputed - pass overwrite=True after changing the layers below. Labels
     come from the same pass, so they match even for shuffled batches.
     """
-    if cache is not None and not overwrite and is_array_dir(cache) \
-            and is_array_dir(labels_path(cache)):
+    if cache is not None and not overwrite and is_array_dir(cache) and is_array_dir(labels_path(cache)):
         return load_cached_features(cache, batches.num_images)
     pairs = feature_batches(extractor, batches.dataset, distributed)
     if cache is None:
@@ -48,8 +49,10 @@ def load_cached_features(cache, expected_rows):
     """(features, labels) saved by compute_features; refuses a stale cache."""
     features, labels = load_array(cache), load_array(labels_path(cache))
     if len(features) != expected_rows:
-        raise ValueError(f"{cache} holds {len(features)} rows but the batches have "
-                         f"{expected_rows} images: it is stale, pass overwrite=True")
+        raise ValueError(
+            f"{cache} holds {len(features)} rows but the batches have "
+            f"{expected_rows} images: it is stale, pass overwrite=True"
+        )
     print(f"loaded cached features {cache} {features.shape}")
     return features, labels
 
@@ -72,7 +75,7 @@ def feature_batches(extractor, dataset, distributed=False):
 
     forward = None if distributed else compiled_forward(extractor)
     for element in dataset.prefetch(tf.data.AUTOTUNE):
-        images, labels = (element if isinstance(element, tuple) else (element, None))
+        images, labels = element if isinstance(element, tuple) else (element, None)
         if forward is None:
             # A strategy splits each batch between its replicas: predict does that;
             # predict_on_batch would return each row once per replica.
@@ -92,9 +95,9 @@ def compiled_forward(model):
     forward = getattr(model, "_course_forward", None)
     if forward is None:
         # reduce_retracing: the last, smaller batch reuses a shape-generic trace.
-        forward = tf.function(lambda images: keras.ops.cast(model(images, training=False),
-                                                            "float32"),
-                              reduce_retracing=True)
+        forward = tf.function(
+            lambda images: keras.ops.cast(model(images, training=False), "float32"), reduce_retracing=True
+        )
         model._course_forward = forward
     return forward
 
@@ -110,7 +113,7 @@ def as_int_labels(labels, count):
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot ("categorical")
         return labels.argmax(axis=1)
-    return labels.reshape(-1).astype("int64")     # "sparse", or (n, 1) "binary"
+    return labels.reshape(-1).astype("int64")  # "sparse", or (n, 1) "binary"
 
 
 def as_onehot(labels, num_classes):
@@ -124,15 +127,15 @@ def column_mean_and_variance(features, rows_per_chunk=1024):
     """Per-column mean and variance, a chunk at a time (cached features can be GBs)."""
     count, total, total_sq = 0, 0.0, 0.0
     for start in range(0, len(features), rows_per_chunk):
-        chunk = np.asarray(features[start:start + rows_per_chunk], dtype="float64")
+        chunk = np.asarray(features[start : start + rows_per_chunk], dtype="float64")
         chunk = chunk.reshape(len(chunk), -1)
         count += len(chunk)
         total = total + chunk.sum(axis=0)
-        total_sq = total_sq + (chunk ** 2).sum(axis=0)
+        total_sq = total_sq + (chunk**2).sum(axis=0)
     if count == 0:
         raise ValueError("no features to measure mean and std on")
     mean = total / count
-    return mean, np.maximum(total_sq / count - mean ** 2, 0.0)
+    return mean, np.maximum(total_sq / count - mean**2, 0.0)
 
 
 @contextlib.contextmanager
@@ -154,13 +157,16 @@ def predict_in_order(model, batches):
     with quiet_retracing():
         probabilities = model.predict(batches.dataset.map(images_of), verbose=0)
     if len(probabilities) != len(batches.filenames):
-        raise ValueError(f"{len(probabilities)} predictions for {len(batches.filenames)} "
-                         "files: they can't be matched to file names (is the dataset "
-                         "repeated or truncated?)")
+        raise ValueError(
+            f"{len(probabilities)} predictions for {len(batches.filenames)} "
+            "files: they can't be matched to file names (is the dataset "
+            "repeated or truncated?)"
+        )
     return probabilities, list(batches.filenames)
 
 
 # ---------------------------------------------------------------- shares for several workers
+
 
 def shard(items, index, count):
     """Worker `index` of `count` workers' share of `items`: items index, index + count, ...
@@ -178,16 +184,19 @@ def unshard(shares):
     shares = [np.asarray(share) for share in shares]
     whole = np.empty((sum(map(len, shares)), *shares[0].shape[1:]), dtype=shares[0].dtype)
     for index, share in enumerate(shares):
-        if len(whole[index::len(shares)]) != len(share):
-            raise ValueError(f"share {index} has {len(share)} rows: not the shares of one "
-                             f"shard() of {len(whole)} rows (pass them in worker order)")
-        whole[index::len(shares)] = share
+        if len(whole[index :: len(shares)]) != len(share):
+            raise ValueError(
+                f"share {index} has {len(share)} rows: not the shares of one "
+                f"shard() of {len(whole)} rows (pass them in worker order)"
+            )
+        whole[index :: len(shares)] = share
     return whole
 
 
 @dataclass
 class BatchesShare:
     """One worker's share of unshuffled batches: what compute_features needs."""
+
     dataset: object
     filenames: list
     labels: np.ndarray
@@ -206,15 +215,22 @@ def shard_batches(batches, index, count):
     costs little next to VGG16's forward pass on a CPU.
     """
     if getattr(batches, "shuffle", False):
-        raise ValueError("shard_batches needs batches made with shuffle=False: a shuffled "
-                         "order differs between workers, so the shares would overlap")
+        raise ValueError(
+            "shard_batches needs batches made with shuffle=False: a shuffled "
+            "order differs between workers, so the shares would overlap"
+        )
     dataset = batches.dataset.unbatch().shard(count, index).batch(batches.batch_size)
-    return BatchesShare(dataset, shard(list(batches.filenames), index, count),
-                        shard(np.asarray(batches.labels), index, count),
-                        list(batches.class_names), batches.batch_size)
+    return BatchesShare(
+        dataset,
+        shard(list(batches.filenames), index, count),
+        shard(np.asarray(batches.labels), index, count),
+        list(batches.class_names),
+        batches.batch_size,
+    )
 
 
 # ---------------------------------------------------------------- training and checkpoints
+
 
 def checkpoint_name(part, epoch):
     """'head_epoch03.weights.h5': the trained part's name and the epoch it ended."""
@@ -240,8 +256,9 @@ def best_epoch(history, monitor="val_loss"):
     """
     logs = getattr(history, "history", history)
     if monitor not in logs:
-        raise ValueError(f"no {monitor!r} in the history ({sorted(logs)}): train with "
-                         "validation data to choose an epoch")
+        raise ValueError(
+            f"no {monitor!r} in the history ({sorted(logs)}): train with validation data to choose an epoch"
+        )
     epochs = getattr(history, "epoch", None) or range(len(logs[monitor]))
     values = logs[monitor]
     best = min(range(len(values)), key=values.__getitem__)
@@ -261,8 +278,14 @@ def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_arg
         verbose = 0 if vgg.untrained else 1
     fit_args.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
     with quiet_retracing():  # each set_trainable/finetune compiles a new train function
-        history = model.fit(data, initial_epoch=vgg.epochs_done, epochs=vgg.epochs_done + epochs,
-                            callbacks=callbacks, verbose=verbose, **fit_args)
+        history = model.fit(
+            data,
+            initial_epoch=vgg.epochs_done,
+            epochs=vgg.epochs_done + epochs,
+            callbacks=callbacks,
+            verbose=verbose,
+            **fit_args,
+        )
     vgg.epochs_done += epochs
     return history
 
@@ -296,8 +319,19 @@ class EpochReport(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}: {metrics}  ({seconds:.1f} s){self.caveat}")
 
 
-def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1, lr=None,
-             batch_size=64, checkpoint_dir=None, verbose=None, shuffle=True):
+def fit_head(
+    vgg,
+    features,
+    labels,
+    val_features=None,
+    val_labels=None,
+    epochs=1,
+    lr=None,
+    batch_size=64,
+    checkpoint_dir=None,
+    verbose=None,
+    shuffle=True,
+):
     """Train `vgg`'s head on cached features (from compute_features at the head's input).
 
     The head shares its layers with vgg.model, so once trained the full model
@@ -305,15 +339,25 @@ def fit_head(vgg, features, labels, val_features=None, val_labels=None, epochs=1
     so two runs from the same weights take the same steps. Returns the Keras History.
     """
     if vgg.trained_from != vgg.head_from:
-        raise RuntimeError("layers below the head are trainable (set_trainable), so "
-                           "cached features would be stale: use fit() instead")
+        raise RuntimeError(
+            "layers below the head are trainable (set_trainable), so "
+            "cached features would be stale: use fit() instead"
+        )
     if lr is not None:
         vgg.compile(lr)
     if not vgg.head_ready:
         vgg.standardize_head(features)
     classes = len(vgg.class_names)
-    validation = None if val_features is None else (
-        np.asarray(val_features), as_onehot(val_labels, classes))
-    return train(vgg, vgg.head_model, np.asarray(features), epochs, checkpoint_dir, verbose,
-                 y=as_onehot(labels, classes), validation_data=validation,
-                 batch_size=batch_size, shuffle=shuffle)
+    validation = None if val_features is None else (np.asarray(val_features), as_onehot(val_labels, classes))
+    return train(
+        vgg,
+        vgg.head_model,
+        np.asarray(features),
+        epochs,
+        checkpoint_dir,
+        verbose,
+        y=as_onehot(labels, classes),
+        validation_data=validation,
+        batch_size=batch_size,
+        shuffle=shuffle,
+    )

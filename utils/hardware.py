@@ -4,6 +4,7 @@ Nothing heavy is imported here: TensorFlow is asked about GPUs only when a funct
 needs to know and no device list was passed in, and the speed measurement is one
 NumPy matmul, run only in the full profile on a CPU.
 """
+
 import os
 import platform
 import sys
@@ -88,8 +89,9 @@ def list_gpus():
     gpus = []
     for device in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(device)
-        gpus.append(Gpu(details.get("device_name", device.name),
-                        tuple(details.get("compute_capability") or ())))
+        gpus.append(
+            Gpu(details.get("device_name", device.name), tuple(details.get("compute_capability") or ()))
+        )
     return tuple(gpus)
 
 
@@ -97,8 +99,7 @@ def describe_hardware(cpuinfo_text=None, gpus=None):
     """This machine as a Hardware record. Pass `cpuinfo_text` / `gpus` to describe another one."""
     model, flags = read_cpuinfo(_cpuinfo_text() if cpuinfo_text is None else cpuinfo_text)
     model = model or platform.processor() or platform.machine() or "unknown CPU"
-    return Hardware(model, usable_cores(), frozenset(flags),
-                    list_gpus() if gpus is None else tuple(gpus))
+    return Hardware(model, usable_cores(), frozenset(flags), list_gpus() if gpus is None else tuple(gpus))
 
 
 def recommended_dtype_policy(hardware=None):
@@ -135,7 +136,7 @@ def matmul_gflops(n=MATMUL_N, repeats=3):
         start = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - start)
-    return 2 * n ** 3 / best / 1e9
+    return 2 * n**3 / best / 1e9
 
 
 def estimated_minutes(tflop, gflops, share=CPU_TRAINING_SHARE):
@@ -161,12 +162,16 @@ def check_hardware(full_tflop, *, hardware=None, measure=matmul_gflops, out=prin
         return hardware
     gflops = measure()
     minutes = estimated_minutes(full_tflop, gflops)
-    out(f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
+    out(
+        f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
         f"(about {full_tflop:g} TFLOP at {CPU_TRAINING_SHARE:.0%} of the {gflops:.0f} GFLOP/s "
-        f"float32 matmul just measured).")
+        f"float32 matmul just measured)."
+    )
     if "google.colab" in sys.modules:
         out(f"A GPU runtime is much faster: {COLAB_GPU_STEPS}.")
     else:
-        out("A GPU is much faster: use a machine with an NVIDIA GPU (see the README), or open "
-            f"this notebook on Colab and choose {COLAB_GPU_STEPS}.")
+        out(
+            "A GPU is much faster: use a machine with an NVIDIA GPU (see the README), or open "
+            f"this notebook on Colab and choose {COLAB_GPU_STEPS}."
+        )
     return hardware

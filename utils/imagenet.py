@@ -12,6 +12,7 @@ The result is byte-identical to Keras's file: its MD5 is the `file_hash`
 Keras checks after downloading it (KERAS_FILE_MD5 below; tests check it too).
 Shipping it means predictions decode without a network connection.
 """
+
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +43,9 @@ def decode_imagenet(probabilities, top=5):
     """
     probabilities = np.asarray(probabilities)
     if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
-        raise ValueError(f"expected probabilities of shape (images, {NUM_CLASSES}), "
-                         f"got {probabilities.shape}")
+        raise ValueError(
+            f"expected probabilities of shape (images, {NUM_CLASSES}), got {probabilities.shape}"
+        )
     index = _class_index()
     decoded = []
     for row in probabilities:

@@ -8,6 +8,7 @@ failure we can foresee (no credentials, rules not accepted, no network, a
 broken zip) becomes an error that says what to do. Credentials are never
 printed: messages only say *where* they were looked for.
 """
+
 import contextlib
 import io
 import json
@@ -42,8 +43,10 @@ No Kaggle credentials found. Give them in one of these ways:
   * KAGGLE_USERNAME and KAGGLE_KEY        environment variables (or KAGGLE_API_TOKEN)
 Without an account the course runs on generated data: make data"""
 DONE_MARKER = ".kaggle-download-complete"  # written once everything is unpacked
-OFFLINE_HELP = ("Without network access the course still runs on generated data: "
-                "`make data` (or `python -m tools.make_sample_data`).")
+OFFLINE_HELP = (
+    "Without network access the course still runs on generated data: "
+    "`make data` (or `python -m tools.make_sample_data`)."
+)
 
 
 class KaggleDownloadError(RuntimeError):
@@ -87,8 +90,9 @@ def download(name, dest=None, client=None):
     if not zipfile.is_zipfile(archive):  # missing, or a bad earlier attempt
         _fetch(client or kaggle_client(), slug, dest, force=archive.exists())
     if not archive.exists():
-        raise KaggleDownloadError(f"the Kaggle client reported no error but {archive} "
-                                  "was not written; run the download again.")
+        raise KaggleDownloadError(
+            f"the Kaggle client reported no error but {archive} was not written; run the download again."
+        )
     return unpack_download(short_name, dest, archive)
 
 
@@ -118,8 +122,10 @@ def unpack_download(name, dest, archive):
     _lift_out_of_imgs(dest)
     missing = [item for item in EXPECTED_FILES[short_name] if not (dest / item).exists()]
     if missing:
-        raise KaggleDownloadError(f"{archive} was unpacked but {dest} still lacks {missing}; "
-                                  "the archive may be incomplete: delete it and download again.")
+        raise KaggleDownloadError(
+            f"{archive} was unpacked but {dest} still lacks {missing}; "
+            "the archive may be incomplete: delete it and download again."
+        )
     (dest / DONE_MARKER).write_text(f"{slug}\n")
     return dest
 
@@ -142,7 +148,8 @@ def _refuse_generated(dest):
     if is_generated(dest):
         raise KaggleDownloadError(
             f"{dest} holds generated data. Move or delete that folder first, "
-            "so real and generated images never mix, then download again.")
+            "so real and generated images never mix, then download again."
+        )
 
 
 def _fetch(client, slug, dest, force):
@@ -161,20 +168,22 @@ def _explain(error, slug):
     if status == 403:
         return KaggleDownloadError(
             f"Kaggle refused the download (HTTP 403). Accept the competition rules at "
-            f"{rules} while signed in; they can't be accepted through the API. Then run again.")
+            f"{rules} while signed in; they can't be accepted through the API. Then run again."
+        )
     if status == 401:
         return KaggleCredentialsError(
             "Kaggle rejected the credentials (HTTP 401): the API key may be old or "
-            "mistyped. Create a new token, or sign in again.\n" + CREDENTIALS_HELP)
+            "mistyped. Create a new token, or sign in again.\n" + CREDENTIALS_HELP
+        )
     if status == 404:
         return KaggleDownloadError(f"Kaggle has no competition {slug!r} (HTTP 404).")
     if is_offline_error(error):
-        return KaggleDownloadError(f"Could not reach kaggle.com ({type(error).__name__}). "
-                                   + OFFLINE_HELP)
+        return KaggleDownloadError(f"Could not reach kaggle.com ({type(error).__name__}). " + OFFLINE_HELP)
     return KaggleDownloadError(f"Downloading {slug} failed: {type(error).__name__}: {error}")
 
 
 # ---------------------------------------------------------------- credentials
+
 
 def credentials_source(environ=None, home=None):
     """Where Kaggle credentials would come from (a description), or None.
@@ -195,8 +204,7 @@ def credentials_source(environ=None, home=None):
 
 def _credential_files(environ, home):
     config_dirs = [Path(environ["KAGGLE_CONFIG_DIR"])] if environ.get("KAGGLE_CONFIG_DIR") else []
-    config_dirs += [home / ".kaggle",
-                    Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "kaggle"]
+    config_dirs += [home / ".kaggle", Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "kaggle"]
     names = ("kaggle.json", "access_token", "credentials.json")
     return [folder / name for folder in config_dirs for name in names]
 
@@ -226,8 +234,10 @@ def warn_if_readable_by_others(path):
     """Warn when a credentials file can be read by other users of the machine."""
     path = Path(path)
     if path.is_file() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.warn(f"{path} can be read by other users of this machine; "
-                      f"protect your key with: chmod 600 {path}", stacklevel=2)
+        warnings.warn(
+            f"{path} can be read by other users of this machine; protect your key with: chmod 600 {path}",
+            stacklevel=2,
+        )
         return True
     return False
 
@@ -250,11 +260,13 @@ def kaggle_client():
         except (Exception, SystemExit) as error:
             raise KaggleCredentialsError(
                 f"Kaggle could not sign in with the credentials from {source} "
-                f"({type(error).__name__}).\n{CREDENTIALS_HELP}") from None
+                f"({type(error).__name__}).\n{CREDENTIALS_HELP}"
+            ) from None
     return api
 
 
 # ---------------------------------------------------------------- unpacking
+
 
 def extract_all(archive, dest, rules=None):
     """Unpack `archive` into `dest`, then any zips that came out of it
@@ -271,8 +283,10 @@ def extract_all(archive, dest, rules=None):
         except KaggleDownloadError as error:
             if current == Path(archive):
                 raise
-            raise KaggleDownloadError(f"{error} (It came out of {archive}: delete that "
-                                      "too, or the same broken copy is unpacked again.)") from None
+            raise KaggleDownloadError(
+                f"{error} (It came out of {archive}: delete that "
+                "too, or the same broken copy is unpacked again.)"
+            ) from None
         for name in names:
             inner = folder / name
             if name.lower().endswith(".zip") and inner.resolve() not in seen:
@@ -295,7 +309,8 @@ def extract_zip(archive, dest, rules=None):
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise KaggleDownloadError(
             f"{archive} is incomplete or corrupt ({error}); the download was probably cut "
-            "short. Run the download again to fetch it afresh.") from None
+            "short. Run the download again to fetch it afresh."
+        ) from None
     return [member.filename for member in members]
 
 
@@ -304,12 +319,12 @@ def _check_not_html(archive, rules):
         start = handle.read(512).lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html")):
         if rules is None:  # e.g. an archive inside the download: not a rules problem
-            raise KaggleDownloadError(f"{archive} is an HTML page, not a zip: delete it "
-                                      "and download again.")
+            raise KaggleDownloadError(f"{archive} is an HTML page, not a zip: delete it and download again.")
         raise KaggleDownloadError(
             f"{archive} is an HTML page, not a zip: Kaggle sends a web page instead of "
             f"the data when the competition rules have not been accepted. Accept the rules "
-            f"at {rules} (they can't be accepted through the API), then download again.")
+            f"at {rules} (they can't be accepted through the API), then download again."
+        )
 
 
 def _safe_target(dest, member_name, archive):
@@ -322,7 +337,8 @@ def _safe_target(dest, member_name, archive):
     if unsafe or root not in target.resolve().parents:
         raise KaggleDownloadError(
             f"{archive} contains the entry {member_name!r}, which would be written outside "
-            f"{dest}. Nothing was unpacked; the archive is not trustworthy.")
+            f"{dest}. Nothing was unpacked; the archive is not trustworthy."
+        )
     return target
 
 
@@ -331,8 +347,7 @@ def _extract_member(zipped, member, target):
         target.mkdir(parents=True, exist_ok=True)
         return
     if stat.S_ISLNK(member.external_attr >> 16):
-        warnings.warn(f"skipped the symbolic link {member.filename!r} in {zipped.filename}",
-                      stacklevel=2)
+        warnings.warn(f"skipped the symbolic link {member.filename!r} in {zipped.filename}", stacklevel=2)
         return
     if target.is_file() and target.stat().st_size == member.file_size:
         return  # unpacked by an earlier run

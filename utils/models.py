@@ -15,6 +15,7 @@ Words used throughout: the *head* is the new layers finetune() adds; the
 *trained part* is every layer from `trained_from` to the output - the head
 alone until set_trainable() unfreezes more.
 """
+
 import contextlib
 import os
 from pathlib import Path
@@ -37,8 +38,7 @@ IMAGENET_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 # standardizes them, so the same step moves them much further: use 10x less.
 FINE_TUNE_LR = 1e-5
 FINE_TUNE_LR_UNTRAINED = 1e-6
-OPTIMIZERS = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-              "sgd": keras.optimizers.SGD}
+OPTIMIZERS = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
 
 
 class ImageNetWeightsUnavailable(RuntimeError):
@@ -46,6 +46,7 @@ class ImageNetWeightsUnavailable(RuntimeError):
 
 
 # ---------------------------------------------------------------- layers
+
 
 @keras.saving.register_keras_serializable(package="course")
 class CaffePreprocessing(keras.layers.Layer):
@@ -74,14 +75,13 @@ class Standardize(keras.layers.Layer):
 
     def build(self, input_shape):
         size = input_shape[-1]
-        self.mean = self.add_weight(name="mean", shape=(size,), initializer="zeros",
-                                    trainable=False)
-        self.std = self.add_weight(name="std", shape=(size,), initializer="ones",
-                                   trainable=False)
+        self.mean = self.add_weight(name="mean", shape=(size,), initializer="zeros", trainable=False)
+        self.std = self.add_weight(name="std", shape=(size,), initializer="ones", trainable=False)
 
     def call(self, features):
-        return (features - keras.ops.cast(self.mean, features.dtype)) / \
-            keras.ops.cast(self.std, features.dtype)
+        return (features - keras.ops.cast(self.mean, features.dtype)) / keras.ops.cast(
+            self.std, features.dtype
+        )
 
     def set_statistics(self, features):
         """Measure mean and std on `features` (rows are samples)."""
@@ -102,8 +102,9 @@ def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0):
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"head_dropout_{i}"))
     # float32 output keeps probabilities exact under a mixed-precision policy.
-    layers.append(keras.layers.Dense(num_classes, activation="softmax",
-                                     name="head_predictions", dtype="float32"))
+    layers.append(
+        keras.layers.Dense(num_classes, activation="softmax", name="head_predictions", dtype="float32")
+    )
     return layers
 
 
@@ -114,6 +115,7 @@ def _apply(layers, tensor):
 
 
 # ---------------------------------------------------------------- building VGG16
+
 
 def keras_weights_cache():
     """Where Keras keeps downloaded weights: $KERAS_HOME/models or ~/.keras/models."""
@@ -126,11 +128,12 @@ def imagenet_weights_help():
         "Could not get VGG16's ImageNet weights (no internet connection?).\n"
         f"Keras looks for them in its cache first: {cached} (528 MB).\n"
         "To get them: on a machine with internet run\n"
-        "    python -c \"import keras; keras.applications.VGG16()\"\n"
+        '    python -c "import keras; keras.applications.VGG16()"\n'
         f"and copy {IMAGENET_WEIGHTS_FILE} from its ~/.keras/models/ to the path above,\n"
         "or pass the file directly: Vgg16(weights='/path/to/" + IMAGENET_WEIGHTS_FILE + "').\n"
         "To run without them: Vgg16(weights=None). Everything runs, but the network is\n"
-        f"untrained, so its results mean little and each one printed says '{UNTRAINED}'.")
+        f"untrained, so its results mean little and each one printed says '{UNTRAINED}'."
+    )
 
 
 def build_vgg16(weights="imagenet", input_shape=(224, 224, 3), dtype_policy=None):
@@ -145,9 +148,9 @@ def build_vgg16(weights="imagenet", input_shape=(224, 224, 3), dtype_policy=None
         # Pinned to float32: mean subtraction on 0..255 needs more bits than bfloat16.
         preprocessed = CaffePreprocessing(name="caffe_preprocessing", dtype="float32")(images)
         try:
-            return keras.applications.VGG16(weights=_as_keras_weights(weights),
-                                            input_tensor=preprocessed,
-                                            input_shape=tuple(input_shape))
+            return keras.applications.VGG16(
+                weights=_as_keras_weights(weights), input_tensor=preprocessed, input_shape=tuple(input_shape)
+            )
         except Exception as error:
             if weights == "imagenet" and is_offline_error(error):
                 raise ImageNetWeightsUnavailable(imagenet_weights_help()) from error
@@ -159,8 +162,9 @@ def _as_keras_weights(weights):
         return weights
     path = Path(weights).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"weights file {path} not found; pass 'imagenet', None "
-                                "or the path of a VGG16 weights file")
+        raise FileNotFoundError(
+            f"weights file {path} not found; pass 'imagenet', None or the path of a VGG16 weights file"
+        )
     return str(path)
 
 
@@ -193,12 +197,15 @@ def pretrained_or_untrained(application, **kwargs):
     except Exception as error:
         if not is_offline_error(error):
             raise
-    print(f"NOTE: {application.__name__}'s ImageNet weights could not be downloaded (no network?).\n"
-          f"      Using {UNTRAINED.upper()}: the code runs, the predictions mean nothing.")
+    print(
+        f"NOTE: {application.__name__}'s ImageNet weights could not be downloaded (no network?).\n"
+        f"      Using {UNTRAINED.upper()}: the code runs, the predictions mean nothing."
+    )
     return application(weights=None, **kwargs), False
 
 
 # ---------------------------------------------------------------- the class
+
 
 class Vgg16:
     """VGG16 with the lesson's verbs: predict, finetune, fit, set_trainable, test.
@@ -208,8 +215,7 @@ class Vgg16:
     dtype_policy: optional Keras policy such as 'mixed_bfloat16'.
     """
 
-    def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None,
-                 dtype_policy=None):
+    def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None, dtype_policy=None):
         self.untrained = weights is None
         self.input_shape = tuple(input_shape)
         self.strategy = strategy
@@ -224,11 +230,12 @@ class Vgg16:
         """Begin with a new model: its classes, where its head sits, a fresh epoch count."""
         self.model, self.class_names = model, list(class_names)
         self.features_layer = features_layer  # the head's input; None: ImageNet's own top
-        self.head_from = self.trained_from = None if features_layer is None else \
-            model.layers[layer_index(model, features_layer) + 1].name
+        self.head_from = self.trained_from = (
+            None if features_layer is None else model.layers[layer_index(model, features_layer) + 1].name
+        )
         self.head_ready = False  # Standardize statistics measured?
-        self.epochs_done = 0     # checkpoint names count from here
-        self._parts = {}         # first layer -> sub-model to the output
+        self.epochs_done = 0  # checkpoint names count from here
+        self._parts = {}  # first layer -> sub-model to the output
 
     @property
     def caveat(self):
@@ -240,8 +247,7 @@ class Vgg16:
         details=True also prints one line per image."""
         images = np.asarray(images, dtype="float32")
         with cached.quiet_retracing():
-            probabilities = self.model.predict(images[None] if images.ndim == 3 else images,
-                                               verbose=0)
+            probabilities = self.model.predict(images[None] if images.ndim == 3 else images, verbose=0)
         indices = probabilities.argmax(axis=1)
         names = [self.class_names[i] for i in indices]
         if details:
@@ -249,8 +255,9 @@ class Vgg16:
                 print(f"{name:<24} {p:.4f}{self.caveat}")
         return probabilities, indices, names
 
-    def finetune(self, batches, features_layer="fc2", hidden_units=(), dropout=0.0,
-                 lr=0.001, optimizer="adam"):
+    def finetune(
+        self, batches, features_layer="fc2", hidden_units=(), dropout=0.0, lr=0.001, optimizer="adam"
+    ):
         """Replace the layers after `features_layer` with a new head for the batches' classes.
 
         The rest is frozen. 'fc2' is lesson 1, 'block5_pool' (conv features) State
@@ -260,8 +267,12 @@ class Vgg16:
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZERS)}")
         features = self.base.get_layer(features_layer).output
-        layers = head_layers(len(class_names), conv_features=len(features.shape) > 2,
-                             hidden_units=hidden_units, dropout=dropout)
+        layers = head_layers(
+            len(class_names),
+            conv_features=len(features.shape) > 2,
+            hidden_units=hidden_units,
+            dropout=dropout,
+        )
         with self._scope():
             model = keras.Model(self.base.input, _apply(layers, features), name="vgg16_finetuned")
         self._start(model, class_names, features_layer)
@@ -280,8 +291,10 @@ class Vgg16:
             lr = FINE_TUNE_LR_UNTRAINED if self.untrained else FINE_TUNE_LR
         self._train_from(self.model.layers[layer_index(self.model, from_layer)].name, lr)
         count = trainable_parameter_count(self.model)
-        print(f"training {count:,} parameters, layers {self.trained_from} to the output"
-              f" (lr {self.lr:g}){self.caveat}")
+        print(
+            f"training {count:,} parameters, layers {self.trained_from} to the output"
+            f" (lr {self.lr:g}){self.caveat}"
+        )
         return count
 
     def _train_from(self, first_layer, lr):
@@ -298,11 +311,13 @@ class Vgg16:
         models = (self.model,) if self.head_from is None else (self.model, self.head_model)
         with self._scope():
             for model in models:
-                model.compile(optimizer=OPTIMIZERS[self.optimizer_name](learning_rate=self.lr),
-                              loss="categorical_crossentropy", metrics=["accuracy"])
+                model.compile(
+                    optimizer=OPTIMIZERS[self.optimizer_name](learning_rate=self.lr),
+                    loss="categorical_crossentropy",
+                    metrics=["accuracy"],
+                )
 
-    def fit(self, batches, val_batches=None, epochs=1, lr=None, checkpoint_dir=None,
-            verbose=None):
+    def fit(self, batches, val_batches=None, epochs=1, lr=None, checkpoint_dir=None, verbose=None):
         """Train the trained part on image batches (each epoch runs the whole network),
         saving it to `<checkpoint_dir>/<part>_epochNN.weights.h5` after each epoch."""
         self._require_head("fit")
@@ -310,8 +325,15 @@ class Vgg16:
             self.compile(lr)
         if not self.head_ready:
             _standardize_from_batches(self, batches)
-        return cached.train(self, self.model, batches.dataset, epochs, checkpoint_dir, verbose,
-                           validation_data=val_batches.dataset if val_batches else None)
+        return cached.train(
+            self,
+            self.model,
+            batches.dataset,
+            epochs,
+            checkpoint_dir,
+            verbose,
+            validation_data=val_batches.dataset if val_batches else None,
+        )
 
     def evaluate(self, batches):
         """Loss and accuracy on labelled batches, printed with the caveat; returns a dict."""
@@ -322,9 +344,13 @@ class Vgg16:
     def test(self, path, batch_size=64):
         """(probabilities, filenames), aligned, for every image under `path` (or batches
         made with shuffle=False), in file order."""
-        batches = path if hasattr(path, "dataset") else get_batches(
-            path, batch_size=batch_size, shuffle=False, class_mode=None,
-            target_size=self.input_shape[:2])
+        batches = (
+            path
+            if hasattr(path, "dataset")
+            else get_batches(
+                path, batch_size=batch_size, shuffle=False, class_mode=None, target_size=self.input_shape[:2]
+            )
+        )
         return cached.predict_in_order(self.model, batches)
 
     # -- the trained part and its checkpoints
@@ -368,14 +394,14 @@ class Vgg16:
         layer = layer or self.features_layer or "fc2"
         if layer not in self._extractors:
             with self._scope():
-                self._extractors[layer] = keras.Model(self.base.input,
-                                                      self.base.get_layer(layer).output)
+                self._extractors[layer] = keras.Model(self.base.input, self.base.get_layer(layer).output)
         return self._extractors[layer]
 
     def compute_features(self, batches, layer=None, cache=None, overwrite=False):
         """(features, labels) at `layer` for `batches`: see utils.features.compute_features."""
-        return cached.compute_features(self.feature_extractor(layer), batches, cache, overwrite,
-                                       distributed=self.strategy is not None)
+        return cached.compute_features(
+            self.feature_extractor(layer), batches, cache, overwrite, distributed=self.strategy is not None
+        )
 
     def fit_head(self, features, labels, val_features=None, val_labels=None, **options):
         """Train the head on cached features: see utils.features.fit_head."""
@@ -397,16 +423,19 @@ class Vgg16:
 
     def _require_head(self, what):
         if self.head_from is None:
-            raise RuntimeError(f"call finetune(batches) before {what}: the model still "
-                               "ends in ImageNet's 1000 classes")
+            raise RuntimeError(
+                f"call finetune(batches) before {what}: the model still ends in ImageNet's 1000 classes"
+            )
 
 
 def _class_names_of(batches):
     class_names = list(batches.class_names)
     if len(class_names) < 2:
         where = getattr(batches, "path", "the batches")
-        raise ValueError(f"fine-tuning needs at least 2 classes, but {where} has "
-                         f"{class_names}: put each class's images in its own sub-folder")
+        raise ValueError(
+            f"fine-tuning needs at least 2 classes, but {where} has "
+            f"{class_names}: put each class's images in its own sub-folder"
+        )
     return class_names
 
 
@@ -422,7 +451,7 @@ def layer_index(model, layer):
 
 def sub_model(model, first_layer):
     """A model from `first_layer` to the output of a chain model, sharing the layers' weights."""
-    layers = model.layers[layer_index(model, first_layer):]
+    layers = model.layers[layer_index(model, first_layer) :]
     inputs = keras.Input(shape=tuple(layers[0].input.shape[1:]))
     return keras.Model(inputs, _apply(layers, inputs), name=f"from_{first_layer}")
 
@@ -430,9 +459,12 @@ def sub_model(model, first_layer):
 def _standardize_from_batches(vgg, batches, max_images=1024):
     """Measure the head's Standardize statistics on up to `max_images` training images."""
     steps = max(1, -(-max_images // batches.batch_size))
-    print(f"measuring feature mean/std for the head on up to "
-          f"{min(max_images, batches.num_images)} training images")
+    print(
+        f"measuring feature mean/std for the head on up to "
+        f"{min(max_images, batches.num_images)} training images"
+    )
     with cached.quiet_retracing():
         features = vgg.feature_extractor().predict(
-            batches.dataset.take(steps).map(cached.images_of), verbose=0)
+            batches.dataset.take(steps).map(cached.images_of), verbose=0
+        )
     vgg.standardize_head(features)

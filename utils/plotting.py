@@ -2,6 +2,7 @@
 training curves, the animated line fit of the SGD notebook, and for the
 convnet lessons one digit with its pixel values, a grid of predictions marked
 right or wrong, top-k bar charts and per-class accuracy."""
+
 import math
 
 import matplotlib.pyplot as plt
@@ -57,16 +58,17 @@ def plot_confusion_matrix(y_true, y_pred, class_names, normalize=False, ax=None,
     from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     labels = np.arange(len(class_names))
-    matrix = confusion_matrix(y_true, y_pred, labels=labels,
-                              normalize="true" if normalize else None)
+    matrix = confusion_matrix(y_true, y_pred, labels=labels, normalize="true" if normalize else None)
     if ax is None:
         size = max(4, 0.6 * len(class_names) + 2)
         _, ax = plt.subplots(figsize=(size, size))
     display = ConfusionMatrixDisplay(matrix, display_labels=class_names)
-    display.plot(ax=ax, cmap="Blues", colorbar=False,
-                 values_format=".2f" if normalize else "d")
-    ax.set_title("Confusion matrix" + (" (row-normalised)" if normalize else "")
-                 + (f"\n{note.strip()}" if note.strip() else ""))
+    display.plot(ax=ax, cmap="Blues", colorbar=False, values_format=".2f" if normalize else "d")
+    ax.set_title(
+        "Confusion matrix"
+        + (" (row-normalised)" if normalize else "")
+        + (f"\n{note.strip()}" if note.strip() else "")
+    )
     return matrix
 
 
@@ -118,6 +120,7 @@ def animate_line_fit(x, y, params_per_frame, interval=100):
     plt.close(fig)  # the animation is shown as HTML, not as a static figure
     return anim
 
+
 RIGHT, WRONG = "tab:green", "tab:red"
 
 
@@ -146,8 +149,15 @@ def plot_digit_values(image, ax=None, fmt=None, title=None):
     for row in range(height):
         for col in range(width):
             value = image[row, col]
-            ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=fontsize,
-                    color="black" if value > middle else "white")
+            ax.text(
+                col,
+                row,
+                fmt.format(value),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="black" if value > middle else "white",
+            )
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -197,8 +207,9 @@ def plot_top_k(labels, probabilities, ax=None, title=None):
     ax.set_xlim(0, max(1.0, float(probabilities.max(initial=0))))
     ax.set_xlabel("probability")
     for bar, p in zip(bars, probabilities):
-        ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{p:.3f}",
-                va="center", fontsize=8)
+        ax.text(
+            bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{p:.3f}", va="center", fontsize=8
+        )
     if title:
         ax.set_title(title)
     return ax
@@ -213,9 +224,12 @@ def plot_per_class_accuracy(accuracies, class_names, ax=None, title="Accuracy pe
         _, ax = plt.subplots(figsize=(max(5, 0.6 * len(class_names) + 1), 3.2))
     ax.bar(np.arange(len(class_names)), accuracies, color="tab:blue")
     ax.axhline(np.nanmean(accuracies), color="tab:orange", linestyle="--", label="mean")
-    ax.set_xticks(np.arange(len(class_names)), [str(c) for c in class_names],
-                  rotation=45 if max(len(str(c)) for c in class_names) > 3 else 0, ha="right"
-                  if max(len(str(c)) for c in class_names) > 3 else "center")
+    ax.set_xticks(
+        np.arange(len(class_names)),
+        [str(c) for c in class_names],
+        rotation=45 if max(len(str(c)) for c in class_names) > 3 else 0,
+        ha="right" if max(len(str(c)) for c in class_names) > 3 else "center",
+    )
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("accuracy")
     ax.set_title(title)

@@ -14,6 +14,7 @@ Moving thousands of files is where data gets lost, so every step is safe:
   split folder is refused instead of mixing two splits;
 * nothing is ever deleted, and sample images are copies.
 """
+
 import csv
 import json
 import os
@@ -33,14 +34,25 @@ DriverImage = namedtuple("DriverImage", "subject classname img")
 
 # ---------------------------------------------------------------- entry points
 
-DOGSCATS_DEFAULTS = {"n_valid": 2000, "n_sample_train": 200, "n_sample_valid": 50,
-                     "n_sample_test": 50, "seed": 42}
-STATEFARM_DEFAULTS = {"valid_drivers": 3, "n_sample_train": 1500, "n_sample_valid": 1000,
-                      "n_sample_test": 100, "seed": 42}
+DOGSCATS_DEFAULTS = {
+    "n_valid": 2000,
+    "n_sample_train": 200,
+    "n_sample_valid": 50,
+    "n_sample_test": 50,
+    "seed": 42,
+}
+STATEFARM_DEFAULTS = {
+    "valid_drivers": 3,
+    "n_sample_train": 1500,
+    "n_sample_valid": 1000,
+    "n_sample_test": 100,
+    "seed": 42,
+}
 
 
-def prepare_dogscats(root, n_valid=None, n_sample_train=None, n_sample_valid=None,
-                     n_sample_test=None, seed=None):
+def prepare_dogscats(
+    root, n_valid=None, n_sample_train=None, n_sample_valid=None, n_sample_test=None, seed=None
+):
     """Split Kaggle's Dogs vs Cats download at `root` (train/cat.N.jpg ...).
 
     `n_valid` random training images (chosen by `seed`) move to valid/;
@@ -48,14 +60,20 @@ def prepare_dogscats(root, n_valid=None, n_sample_train=None, n_sample_valid=Non
     A setting left out keeps the value `root` was prepared with, else the
     default in DOGSCATS_DEFAULTS (2,000 validation images, as in 2017).
     """
-    asked = {"n_valid": n_valid, "n_sample_train": n_sample_train,
-             "n_sample_valid": n_sample_valid, "n_sample_test": n_sample_test, "seed": seed}
+    asked = {
+        "n_valid": n_valid,
+        "n_sample_train": n_sample_train,
+        "n_sample_valid": n_sample_valid,
+        "n_sample_test": n_sample_test,
+        "seed": seed,
+    }
     settings = _settings(root, "dogscats", DOGSCATS_DEFAULTS, asked)
     return _prepare(Path(root), settings, _plan_dogscats)
 
 
-def prepare_statefarm(root, valid_drivers=None, n_sample_train=None, n_sample_valid=None,
-                      n_sample_test=None, seed=None):
+def prepare_statefarm(
+    root, valid_drivers=None, n_sample_train=None, n_sample_valid=None, n_sample_test=None, seed=None
+):
     """Split Kaggle's State Farm download at `root` (train/c0..c9/, driver_imgs_list.csv).
 
     valid_drivers: how many drivers to hold out (picked by `seed`), or a list
@@ -66,8 +84,13 @@ def prepare_statefarm(root, valid_drivers=None, n_sample_train=None, n_sample_va
     """
     if valid_drivers is not None and not isinstance(valid_drivers, int):
         valid_drivers = sorted(valid_drivers)
-    asked = {"valid_drivers": valid_drivers, "n_sample_train": n_sample_train,
-             "n_sample_valid": n_sample_valid, "n_sample_test": n_sample_test, "seed": seed}
+    asked = {
+        "valid_drivers": valid_drivers,
+        "n_sample_train": n_sample_train,
+        "n_sample_valid": n_sample_valid,
+        "n_sample_test": n_sample_test,
+        "seed": seed,
+    }
     settings = _settings(root, "statefarm", STATEFARM_DEFAULTS, asked)
     return _prepare(Path(root), settings, _plan_statefarm)
 
@@ -86,8 +109,9 @@ def count_images(root):
     for split in SPLITS:
         folder = Path(root) / split
         if folder.is_dir():
-            counts[split] = {entry.name: len(_images_in(entry))
-                             for entry in sorted(folder.iterdir()) if entry.is_dir()}
+            counts[split] = {
+                entry.name: len(_images_in(entry)) for entry in sorted(folder.iterdir()) if entry.is_dir()
+            }
     return counts
 
 
@@ -108,18 +132,21 @@ def prepared_settings(root):
 
 # ---------------------------------------------------------------- State Farm drivers
 
+
 def read_driver_list(root):
     """The rows of `root/driver_imgs_list.csv` as DriverImage(subject, classname, img)."""
     listing = Path(root) / "driver_imgs_list.csv"
     if not listing.is_file():
         raise FileNotFoundError(
             f"{listing} not found. It comes with the State Farm download and says which "
-            "driver is in each image; without it drivers can't be kept out of validation.")
+            "driver is in each image; without it drivers can't be kept out of validation."
+        )
     with open(listing, newline="") as handle:
         reader = csv.DictReader(handle)
         if not {"subject", "classname", "img"} <= set(reader.fieldnames or []):
-            raise ValueError(f"{listing} should have the columns subject,classname,img; "
-                             f"it has {reader.fieldnames}")
+            raise ValueError(
+                f"{listing} should have the columns subject,classname,img; it has {reader.fieldnames}"
+            )
         return [DriverImage(row["subject"], row["classname"], row["img"]) for row in reader]
 
 
@@ -133,8 +160,10 @@ def split_by_driver(images, valid_drivers=3, seed=42):
     drivers = sorted(set(subjects))
     if isinstance(valid_drivers, int):
         if not 0 < valid_drivers < len(drivers):
-            raise ValueError(f"valid_drivers={valid_drivers}, but there are {len(drivers)} "
-                             "drivers: hold out at least one and leave at least one to train on")
+            raise ValueError(
+                f"valid_drivers={valid_drivers}, but there are {len(drivers)} "
+                "drivers: hold out at least one and leave at least one to train on"
+            )
         from sklearn.model_selection import GroupShuffleSplit
 
         splitter = GroupShuffleSplit(n_splits=1, test_size=valid_drivers, random_state=seed)
@@ -156,8 +185,12 @@ def split_at_random(images, valid_fraction=0.2, seed=42):
     Returns (train, valid) lists."""
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(list(images), test_size=valid_fraction, random_state=seed,
-                            stratify=[image.classname for image in images])
+    return train_test_split(
+        list(images),
+        test_size=valid_fraction,
+        random_state=seed,
+        stratify=[image.classname for image in images],
+    )
 
 
 def locate(root, image):
@@ -166,23 +199,30 @@ def locate(root, image):
         path = Path(root) / split / image.classname / image.img
         if path.exists():
             return path
-    raise FileNotFoundError(f"{image.img} ({image.classname}) is in neither "
-                            f"{Path(root) / 'train'} nor {Path(root) / 'valid'}")
+    raise FileNotFoundError(
+        f"{image.img} ({image.classname}) is in neither {Path(root) / 'train'} nor {Path(root) / 'valid'}"
+    )
 
 
 # ---------------------------------------------------------------- planning
+
 
 def _plan_dogscats(root, settings):
     raw = _loose_images(root / "train")
     labelled = [name for name in raw if name.split(".")[0].lower() in ("cat", "dog")]
     if len(labelled) < len(raw):
         odd = sorted(set(raw) - set(labelled))
-        warnings.warn(f"{root / 'train'}: {len(odd)} files don't start with 'cat.' or 'dog.' "
-                      f"and stay where they are, e.g. {odd[:3]}", stacklevel=3)
+        warnings.warn(
+            f"{root / 'train'}: {len(odd)} files don't start with 'cat.' or 'dog.' "
+            f"and stay where they are, e.g. {odd[:3]}",
+            stacklevel=3,
+        )
     n_valid = settings["n_valid"]
     if not 0 < n_valid < len(labelled):
-        raise ValueError(f"n_valid={n_valid} but {root / 'train'} has {len(labelled)} "
-                         "labelled images; choose a number between 1 and that")
+        raise ValueError(
+            f"n_valid={n_valid} but {root / 'train'} has {len(labelled)} "
+            "labelled images; choose a number between 1 and that"
+        )
     rng = np.random.default_rng(settings["seed"])
     valid = set(rng.choice(labelled, size=n_valid, replace=False).tolist())
     moves = []
@@ -200,8 +240,11 @@ def _plan_statefarm(root, settings):
     images = _check_driver_list(root, read_driver_list(root))
     _, valid = split_by_driver(images, settings["valid_drivers"], settings["seed"])
     valid = set(valid)
-    moves = [(f"train/{image.classname}/{image.img}", f"valid/{image.classname}/{image.img}")
-             for image in images if image in valid]
+    moves = [
+        (f"train/{image.classname}/{image.img}", f"valid/{image.classname}/{image.img}")
+        for image in images
+        if image in valid
+    ]
     moves += _test_moves(root)
     final_places = [target for _, target in moves]
     final_places += [f"train/{image.classname}/{image.img}" for image in images if image not in valid]
@@ -212,20 +255,24 @@ def _plan_statefarm(root, settings):
 def _check_driver_list(root, images):
     """Match driver_imgs_list.csv against the images on disk; name any mismatch."""
     listing = root / "driver_imgs_list.csv"
-    on_disk = {(folder.name, name) for folder in _class_folders(root / "train")
-               for name in _images_in(folder)}
+    on_disk = {
+        (folder.name, name) for folder in _class_folders(root / "train") for name in _images_in(folder)
+    }
     listed = {(image.classname, image.img) for image in images}
     unlisted = sorted(on_disk - listed)
     if unlisted:
         raise ValueError(
             f"{listing} does not list {len(unlisted)} images in {root / 'train'}, e.g. "
             f"{['/'.join(pair) for pair in unlisted[:5]]}. Without their driver they can't "
-            "be placed safely; restore the original list or move those images out first.")
+            "be placed safely; restore the original list or move those images out first."
+        )
     missing = sorted(listed - on_disk)
     if missing:
         warnings.warn(
             f"{listing} names {len(missing)} images that are not in {root / 'train'}, e.g. "
-            f"{['/'.join(pair) for pair in missing[:5]]}; they are ignored.", stacklevel=3)
+            f"{['/'.join(pair) for pair in missing[:5]]}; they are ignored.",
+            stacklevel=3,
+        )
     return [image for image in images if (image.classname, image.img) in on_disk]
 
 
@@ -244,8 +291,10 @@ def _sample_copies(final_places, settings, rng):
             by_class.setdefault(target.split("/")[1], []).append(target)
         wanted = settings[f"n_sample_{split}"]
         if 0 < wanted < len(by_class):
-            raise ValueError(f"n_sample_{split}={wanted} is fewer than the {len(by_class)} "
-                             "classes; the sample needs at least one image of each")
+            raise ValueError(
+                f"n_sample_{split}={wanted} is fewer than the {len(by_class)} "
+                "classes; the sample needs at least one image of each"
+            )
         for classname, share in zip(sorted(by_class), _shares(wanted, len(by_class))):
             files = by_class[classname]
             picked = rng.choice(files, size=min(share, len(files)), replace=False)
@@ -261,6 +310,7 @@ def _shares(total, n_classes):
 
 
 # ---------------------------------------------------------------- carrying out
+
 
 def _prepare(root, settings, make_plan):
     """Plan (or reload the plan), record it, carry it out, mark it done."""
@@ -295,12 +345,16 @@ def _move_file(source, target):
     """Move one file; a move already done by an earlier run is skipped."""
     if target.exists():
         if source.exists():
-            raise FileExistsError(f"both {source} and {target} exist; the plan says to move "
-                                  "the first to the second. Sort them out by hand.")
+            raise FileExistsError(
+                f"both {source} and {target} exist; the plan says to move "
+                "the first to the second. Sort them out by hand."
+            )
         return
     if not source.exists():
-        raise FileNotFoundError(f"{source} should move to {target} but is in neither place; "
-                                "was it moved or deleted by something else?")
+        raise FileNotFoundError(
+            f"{source} should move to {target} but is in neither place; "
+            "was it moved or deleted by something else?"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     os.rename(source, target)  # atomic on one file system: the file is in one place or the other
 
@@ -318,13 +372,15 @@ def _check_raw_layout(root):
     if not (root / "train").is_dir():
         raise FileNotFoundError(
             f"{root / 'train'} not found. Download the competition first "
-            "(utils.download) or make the generated data (make data).")
+            "(utils.download) or make the generated data (make data)."
+        )
 
 
 def _looks_prepared(root):
     """A layout prepared by other means: class folders and no raw files left."""
-    return ((root / "valid").is_dir() and not _loose_images(root / "train")
-            and not _loose_images(root / "test"))
+    return (
+        (root / "valid").is_dir() and not _loose_images(root / "train") and not _loose_images(root / "test")
+    )
 
 
 def _check_writable(root, manifest):
@@ -337,21 +393,27 @@ def _check_writable(root, manifest):
         folders.add(folder)
     read_only = sorted(str(folder) for folder in folders if not os.access(folder, os.W_OK))
     if read_only:
-        raise PermissionError(f"can't prepare {root}: these folders are read-only: {read_only}. "
-                              "Nothing was moved. Copy the data somewhere writable, or make "
-                              "them writable, and run again.")
+        raise PermissionError(
+            f"can't prepare {root}: these folders are read-only: {read_only}. "
+            "Nothing was moved. Copy the data somewhere writable, or make "
+            "them writable, and run again."
+        )
 
 
 def _check_same_settings(root, recorded, asked):
     if recorded != asked:
-        changed = {key: (recorded.get(key), asked.get(key))
-                   for key in set(recorded) | set(asked) if recorded.get(key) != asked.get(key)}
+        changed = {
+            key: (recorded.get(key), asked.get(key))
+            for key in set(recorded) | set(asked)
+            if recorded.get(key) != asked.get(key)
+        }
         details = ", ".join(f"{key}: was {old!r}, now {new!r}" for key, (old, new) in changed.items())
         raise ValueError(
             f"{root} was already split with other settings ({details}). Re-splitting would mix "
             f"two splits, so nothing was changed. Leave those settings out (the recorded "
             f"ones are the default), "
-            f"see {root / MANIFEST_NAME}, or start again from a fresh download.")
+            f"see {root / MANIFEST_NAME}, or start again from a fresh download."
+        )
 
 
 def _read_manifest(root):
@@ -369,6 +431,7 @@ def _write_manifest(root, manifest):
 
 # ---------------------------------------------------------------- small helpers
 
+
 def _images_in(folder):
     return sorted(entry.name for entry in os.scandir(folder) if entry.is_file() and is_image_name(entry.name))
 
@@ -380,4 +443,3 @@ def _loose_images(folder):
 
 def _class_folders(folder):
     return sorted(entry for entry in Path(folder).iterdir() if entry.is_dir())
-

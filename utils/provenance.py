@@ -4,6 +4,7 @@ utils.synthetic leaves a marker file at the root of every dataset it draws;
 these functions look for it, so any module can say plainly that a result comes
 from generated pictures. Reading only: this module imports nothing of ours.
 """
+
 import json
 from pathlib import Path
 

@@ -8,6 +8,7 @@
 `probabilities` are a model's outputs, one row per image (or, for two classes,
 one probability of class 1 per image), in the same order as `labels`.
 """
+
 import numpy as np
 
 from utils._common import caveat
@@ -82,8 +83,14 @@ def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=Fal
         else:
             clipped = clip_multiclass(matrix, high)
             low = (1 - high) / (classes - 1)
-        rows.append({"clip": "none" if high is None else f"{low:.4g}/{high:g}",
-                     "low": low, "high": high, "log_loss": log_loss(clipped, labels)})
+        rows.append(
+            {
+                "clip": "none" if high is None else f"{low:.4g}/{high:g}",
+                "low": low,
+                "high": high,
+                "log_loss": log_loss(clipped, labels),
+            }
+        )
     print(f"{'clip (low/high)':<18}validation log loss{caveat(untrained=untrained)}")
     for row in rows:
         print(f"{row['clip']:<18}{row['log_loss']:.4f}")
@@ -96,8 +103,9 @@ def best_clip_level(rows):
     rows: what clip_log_loss_table returned. Ties go to the gentler clipping,
     so a level is only chosen when it really lowered the loss.
     """
-    best = min(rows, key=lambda row: (round(row["log_loss"], 6), row["high"] is not None,
-                                      -(row["high"] or 0)))
+    best = min(
+        rows, key=lambda row: (round(row["log_loss"], 6), row["high"] is not None, -(row["high"] or 0))
+    )
     return best["high"]
 
 
@@ -119,10 +127,12 @@ def clipping_effect(probabilities, labels, high):
     def total(p, rows):
         return log_loss(p[rows], labels[rows]) * rows.sum() if rows.any() else 0.0
 
-    return {"confident_wrong": int((~right & sure).sum()),
-            "confident_right": int((right & sure).sum()),
-            "saved": total(matrix, ~right) - total(clipped, ~right),
-            "paid": total(clipped, right) - total(matrix, right)}
+    return {
+        "confident_wrong": int((~right & sure).sum()),
+        "confident_right": int((right & sure).sum()),
+        "saved": total(matrix, ~right) - total(clipped, ~right),
+        "paid": total(clipped, right) - total(matrix, right),
+    }
 
 
 def per_class_accuracy(y_true, y_pred, num_classes=None):

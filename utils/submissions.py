@@ -10,6 +10,7 @@ before it is written (same columns, same ids, nothing missing or doubled,
 every value a probability, each State Farm row summing to 1), so a bad file
 fails here, not after an upload.
 """
+
 import csv
 import math
 import os
@@ -31,6 +32,7 @@ class SubmissionError(ValueError):
 
 # ---------------------------------------------------------------- rows
 
+
 def id_from_filename(filename):
     """'unknown/1234.jpg' -> 1234 (Dogs vs Cats test images are numbered)."""
     match = re.fullmatch(r"(\d+)\.\w+", Path(filename).name)
@@ -51,8 +53,9 @@ def statefarm_rows(probabilities, filenames):
     """Rows (image file name, p(c0), ..., p(c9)), sorted by file name."""
     probabilities = np.asarray(probabilities, dtype="float64")
     if probabilities.ndim != 2 or probabilities.shape[1] != len(STATEFARM_CLASSES):
-        raise SubmissionError(f"State Farm needs 10 probabilities per image (c0..c9), "
-                              f"got shape {probabilities.shape}")
+        raise SubmissionError(
+            f"State Farm needs 10 probabilities per image (c0..c9), got shape {probabilities.shape}"
+        )
     _check_same_length(probabilities, filenames)
     rows = [(Path(f).name, *map(float, p)) for f, p in zip(filenames, probabilities)]
     return sorted(rows)
@@ -60,18 +63,21 @@ def statefarm_rows(probabilities, filenames):
 
 def _check_same_length(probabilities, filenames):
     if len(probabilities) != len(filenames):
-        raise SubmissionError(f"{len(probabilities)} predictions for {len(filenames)} "
-                              "file names: they must match one to one")
+        raise SubmissionError(
+            f"{len(probabilities)} predictions for {len(filenames)} file names: they must match one to one"
+        )
 
 
 # ---------------------------------------------------------------- checking and writing
+
 
 def read_sample_submission(path):
     """(header, ids) of a competition's sample_submission.csv."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no sample submission here; it comes with the "
-                                "competition's data (or the generated data)")
+        raise FileNotFoundError(
+            f"{path}: no sample submission here; it comes with the competition's data (or the generated data)"
+        )
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = tuple(next(reader))
@@ -89,8 +95,7 @@ def submission_problems(header, rows, sample_submission):
     problems += _id_problems(ids, expected_ids)
     bad_length = [r for r in rows if len(r) != len(header)]
     if bad_length:
-        problems.append(f"{len(bad_length)} rows don't have {len(header)} values, "
-                        f"e.g. {bad_length[0]}")
+        problems.append(f"{len(bad_length)} rows don't have {len(header)} values, e.g. {bad_length[0]}")
     problems += _value_problems(rows)
     if len(header) > 2:
         problems += _row_sum_problems(rows)
@@ -108,12 +113,16 @@ def _id_problems(ids, expected_ids):
         problems.append(f"{len(doubled)} duplicate ids, e.g. {_first(doubled)}")
     missing = set(expected_ids) - seen
     if missing:
-        problems.append(f"{len(missing)} ids of sample_submission.csv are missing, "
-                        f"e.g. {_first(sorted(missing, key=_natural))}")
+        problems.append(
+            f"{len(missing)} ids of sample_submission.csv are missing, "
+            f"e.g. {_first(sorted(missing, key=_natural))}"
+        )
     unknown = seen - set(expected_ids)
     if unknown:
-        problems.append(f"{len(unknown)} ids are not in sample_submission.csv, "
-                        f"e.g. {_first(sorted(unknown, key=_natural))}")
+        problems.append(
+            f"{len(unknown)} ids are not in sample_submission.csv, "
+            f"e.g. {_first(sorted(unknown, key=_natural))}"
+        )
     return problems
 
 
@@ -135,15 +144,21 @@ def _value_problems(rows):
 def _row_sum_problems(rows):
     """With several class columns each row is a distribution and must sum to 1:
     Kaggle rescales rows that don't, so the scored values would not be yours."""
-    sums = [(row[0], sum(row[1:])) for row in rows
-            if all(isinstance(v, (int, float, np.floating)) for v in row[1:])]
-    off = [(name, total) for name, total in sums
-           if math.isfinite(total) and abs(total - 1) > ROW_SUM_TOLERANCE]
+    sums = [
+        (row[0], sum(row[1:]))
+        for row in rows
+        if all(isinstance(v, (int, float, np.floating)) for v in row[1:])
+    ]
+    off = [
+        (name, total) for name, total in sums if math.isfinite(total) and abs(total - 1) > ROW_SUM_TOLERANCE
+    ]
     if not off:
         return []
-    return [f"{len(off)} rows don't sum to 1, e.g. "
-            f"{_first(f'{name} (sum {total:.4g})' for name, total in off)}; "
-            "renormalize them (clip_multiclass does)"]
+    return [
+        f"{len(off)} rows don't sum to 1, e.g. "
+        f"{_first(f'{name} (sum {total:.4g})' for name, total in off)}; "
+        "renormalize them (clip_multiclass does)"
+    ]
 
 
 def _first(items, count=3):
@@ -163,8 +178,7 @@ def write_submission(path, header, rows, sample_submission, link=True):
     """
     problems = submission_problems(header, rows, sample_submission)
     if problems:
-        raise SubmissionError("not a valid submission, nothing written:\n  - "
-                              + "\n  - ".join(problems))
+        raise SubmissionError("not a valid submission, nothing written:\n  - " + "\n  - ".join(problems))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
@@ -179,18 +193,23 @@ def write_submission(path, header, rows, sample_submission, link=True):
 
 def write_dogscats_submission(path, dog_probabilities, filenames, sample_submission, link=True):
     """`id,label` with the probability that each test image is a dog."""
-    return write_submission(path, DOGSCATS_HEADER, dogscats_rows(dog_probabilities, filenames),
-                            sample_submission, link=link)
+    return write_submission(
+        path, DOGSCATS_HEADER, dogscats_rows(dog_probabilities, filenames), sample_submission, link=link
+    )
 
 
-def write_statefarm_submission(path, probabilities, filenames, sample_submission,
-                               class_names=STATEFARM_CLASSES, link=True):
+def write_statefarm_submission(
+    path, probabilities, filenames, sample_submission, class_names=STATEFARM_CLASSES, link=True
+):
     """`img,c0,...,c9`; `class_names` is the model's class order (checked to be c0..c9)."""
     if tuple(class_names) != STATEFARM_CLASSES:
-        raise SubmissionError(f"model classes {list(class_names)} are not c0..c9 in order; "
-                              "reorder the probability columns first")
-    return write_submission(path, STATEFARM_HEADER, statefarm_rows(probabilities, filenames),
-                            sample_submission, link=link)
+        raise SubmissionError(
+            f"model classes {list(class_names)} are not c0..c9 in order; "
+            "reorder the probability columns first"
+        )
+    return write_submission(
+        path, STATEFARM_HEADER, statefarm_rows(probabilities, filenames), sample_submission, link=link
+    )
 
 
 def show_download_link(path):
@@ -208,6 +227,7 @@ def show_download_link(path):
 
 
 # ---------------------------------------------------------------- submitting
+
 
 def submit_to_kaggle(path, competition, message, client=None):
     """Upload a submission file with the official `kaggle` API.
@@ -229,9 +249,12 @@ def submit_to_kaggle(path, competition, message, client=None):
     except Exception as error:
         status = getattr(getattr(error, "response", None), "status_code", None)
         if status == 403:
-            raise RuntimeError(f"Kaggle refused the submission (HTTP 403): accept the "
-                               f"rules at {rules_url(slug)} while signed in.") from None
-        raise RuntimeError(redact(f"submitting {path} to {slug} failed: "
-                                  f"{type(error).__name__}: {error}")) from None
+            raise RuntimeError(
+                f"Kaggle refused the submission (HTTP 403): accept the "
+                f"rules at {rules_url(slug)} while signed in."
+            ) from None
+        raise RuntimeError(
+            redact(f"submitting {path} to {slug} failed: {type(error).__name__}: {error}")
+        ) from None
     print(f"submitted {path} to {slug}: {message}")
     return result

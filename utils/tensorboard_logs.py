@@ -3,6 +3,7 @@
 TensorFlow 2.21 no longer installs the tensorboard package; these work with it
 or without it, so a notebook can plot the same curves TensorBoard would show.
 """
+
 import functools
 import importlib.util
 from pathlib import Path
@@ -23,9 +24,11 @@ def tensorboard_callback(log_dir):
     log_dir.mkdir(parents=True, exist_ok=True)
     if importlib.util.find_spec("tensorboard") is not None:
         return keras.callbacks.TensorBoard(log_dir=str(log_dir))
-    print("NOTE: the tensorboard package is not installed, so Keras's TensorBoard callback "
-          "can't run;\n      logging the same per-epoch scalars with tf.summary instead. "
-          "`pip install tensorboard` to view them.")
+    print(
+        "NOTE: the tensorboard package is not installed, so Keras's TensorBoard callback "
+        "can't run;\n      logging the same per-epoch scalars with tf.summary instead. "
+        "`pip install tensorboard` to view them."
+    )
     return _epoch_scalar_writer_class()(log_dir)
 
 
@@ -67,7 +70,8 @@ def _scalar_metadata():
     # what TensorBoard's own scalar summaries carry, so its Scalars tab shows ours
     return summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
-        data_class=summary_pb2.DATA_CLASS_SCALAR)
+        data_class=summary_pb2.DATA_CLASS_SCALAR,
+    )
 
 
 @functools.cache
@@ -93,12 +97,12 @@ def _epoch_scalar_writer_class():
             for key, value in (logs or {}).items():
                 run, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
                 with self._writer(run).as_default():
-                    tf.summary.write(f"epoch_{name}", tf.constant(float(value), tf.float32),
-                                     step=epoch, metadata=metadata)
+                    tf.summary.write(
+                        f"epoch_{name}", tf.constant(float(value), tf.float32), step=epoch, metadata=metadata
+                    )
 
         def on_train_end(self, logs=None):
             for writer in self._writers.values():
                 writer.flush()
 
     return EpochScalarWriter
-
