@@ -78,7 +78,7 @@ def holding_back(stages, facts, policy):
     """What decoding alone and the network alone take for all the lesson's images."""
     test = facts["test_batches"]
     files = [test.path / name for name in test.filenames[:SAMPLE]]
-    images = decoded_images(test)[:SAMPLE]
+    images = decoded_images(files)
     decode_rate = len(files) / bare_decode_seconds(files)
     forward_rate = len(images) / bare_forward_seconds(facts["model"].feature_extractor(), images)
     features_s = sum(s for name, s in stages.seconds.items() if name.startswith("features"))
