@@ -53,7 +53,8 @@ def lesson_over_forward(network, n_train):
     generated, _ = generated_set(n_train, n_test)
     files = sorted((generated / "train").glob("*.jpg")) + sorted((generated / "test").glob("*.jpg"))
     images = decoded_images(files)
-    policy = dtype_policy_for(network)
+    policy, why = dtype_policy_for(network)
+    print(f"{network}: {policy}: {why}")
     extractor = build_network(network, policy).feature_extractor()
     forward = [bare_forward_seconds(extractor, images)]
     run = utils.build_root() / "redux_full" / f"cost-{network}"

@@ -100,8 +100,8 @@ def main():
     args = parser.parse_args()
     network_class(args.network)  # fails early, with the fix, for a network not in utils yet
     print_machine()
-    policy = dtype_policy_for(args.network)
-    print(f"network: {args.network}, dtype policy {policy}, batch {BATCH_SIZE}")
+    policy, why = dtype_policy_for(args.network)
+    print(f"network: {args.network}, batch {BATCH_SIZE}, dtype policy {policy}: {why}")
     full_images = KAGGLE_TRAIN + KAGGLE_TEST
     sizes = [args.images] if args.images >= KAGGLE_TRAIN else [args.images // 2, args.images]
     runs = []

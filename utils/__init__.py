@@ -98,6 +98,7 @@ _EXPORTS = {
     "ImageNetWeightsUnavailable": "models",
     "pretrained_or_untrained": "models",
     "trainable_parameter_count": "models",
+    "dtype_policy_for": "models",
     # features: cached features, checkpoints, the best epoch
     "compute_features": "features",
     "best_epoch": "features",
@@ -119,6 +120,7 @@ _EXPORTS = {
     # hardware: what machine this is, the dtype policy that suits it, run-time estimate
     "describe_hardware": "hardware",
     "recommended_dtype_policy": "hardware",
+    "fastest_dtype_policy": "hardware",
     "check_hardware": "hardware",
 }
 
@@ -179,12 +181,18 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         ImageNetWeightsUnavailable,
         Vgg16,
         build_vgg16,
+        dtype_policy_for,
         pretrained_or_untrained,
         trainable_parameter_count,
     )
     from utils.features import best_epoch, compute_features, load_layer_weights, shard, shard_batches, unshard
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
-    from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
+    from utils.hardware import (
+        check_hardware,
+        describe_hardware,
+        fastest_dtype_policy,
+        recommended_dtype_policy,
+    )
     from utils.submissions import (
         SubmissionError,
         show_download_link,
