@@ -71,6 +71,9 @@ def test_dtype_policy_is_16_bit_only_where_it_is_native(text, gpus, policy):
     assert reason
 
 
+REFERENCE = {"cpu": {"device": "CPU only: Intel Xeon, 2 cores; no GPU found", "matmul_gflops": 100.0}}
+
+
 def test_quick_profile_prints_the_device_and_measures_nothing(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     printed = []
@@ -78,19 +81,19 @@ def test_quick_profile_prints_the_device_and_measures_nothing(monkeypatch):
     def measure():
         raise AssertionError("the quick profile must not time anything")
 
-    hardware.check_hardware(800, hardware=cpu(LAPTOP), measure=measure, out=printed.append)
+    hardware.check_hardware(80, hardware=cpu(LAPTOP), measure=measure, rates=REFERENCE, out=printed.append)
     assert printed == [f"Hardware: {cpu(LAPTOP).describe()}"]
 
 
-def test_full_profile_on_a_cpu_estimates_from_the_measured_rate(monkeypatch):
+def test_full_profile_on_a_cpu_scales_the_measured_minutes_by_matmul_speed(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "full")
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     slow, fast = [], []
-    hardware.check_hardware(300, hardware=cpu(LAPTOP), measure=lambda: 50.0, out=slow.append)
-    hardware.check_hardware(300, hardware=cpu(LAPTOP), measure=lambda: 5000.0, out=fast.append)
-    # 300 TFLOP at 45% of 50 GFLOP/s: 13,333 s, 3.7 h; 100 times the rate: 2 min
-    assert "about 3.7 h" in slow[1] and "50 GFLOP/s" in slow[1]
-    assert "about 2 min" in fast[1]
+    hardware.check_hardware(60, hardware=cpu(LAPTOP), measure=lambda: 25.0, rates=REFERENCE, out=slow.append)
+    hardware.check_hardware(60, hardware=cpu(LAPTOP), measure=lambda: 400.0, rates=REFERENCE, out=fast.append)
+    # 60 min measured at 100 GFLOP/s: 4x slower is 4 h, 4x faster 15 min
+    assert "about 4.0 h" in slow[1] and "60 min measured on Intel Xeon, 2 cores" in slow[1]
+    assert "about 15 min" in fast[1] and "4x that one's" in fast[1]
     assert "Runtime > Change runtime type" in slow[2]
 
 
@@ -106,9 +109,27 @@ def test_full_profile_on_a_gpu_measures_nothing(monkeypatch):
     assert len(printed) == 1 and printed[0].startswith("Hardware: GPU: Tesla T4")
 
 
-def test_estimate_scales_with_work_and_speed():
-    assert hardware.estimated_minutes(200, 100) == pytest.approx(2 * hardware.estimated_minutes(100, 100))
-    assert hardware.estimated_minutes(100, 200) == pytest.approx(hardware.estimated_minutes(100, 100) / 2)
+def test_run_time_is_images_over_measured_rates():
+    rates = {"decode": 100, "networks": {"vgg16": {"forward": 10, "train": 2}}}
+    work = [hardware.Pass("jpeg", "decode", 600), hardware.Pass("vgg16", "forward", 300, epochs=2)]
+    assert hardware.work_minutes(work, rates) == pytest.approx((6 + 60) / 60)
+    # no train_top rate: the train rate bounds it; a network without rates: VGG16's scaled by FLOPs
+    assert hardware.work_minutes([hardware.Pass("vgg16", "train_top", 120)], rates) == pytest.approx(1)
+    small = [hardware.Pass("tiny", "forward", 3000)]
+    assert hardware.work_minutes(small, rates, {"vgg16": 30, "tiny": 3}) == pytest.approx(0.5)
+
+
+def test_the_measured_rates_cover_every_network_the_catalogue_needs():
+    from tools.catalogue import NOTEBOOKS
+
+    rates = hardware.measured_rates()
+    for device in ("cpu", "gpu"):
+        assert rates[device]["decode"] > 0 and rates[device]["networks"]["vgg16"]["forward"] > 0
+    for notebook in NOTEBOOKS:
+        for step in notebook.work:
+            if step.kind != "decode":  # a CPU figure is measured, never scaled
+                assert rates["cpu"]["networks"][step.network][step.kind] > 0, (notebook.file, step)
+                assert rates["gflop_per_image"][step.network] > 0
 
 
 def test_matmul_rate_is_measured():

@@ -4,9 +4,11 @@ The header tool, the notebook runner and the index page all read this list,
 so a notebook's title, goals and run time are written in one place.
 """
 
+import math
 from dataclasses import dataclass
 
 from tools.course import read_pins
+from utils.hardware import Pass, measured_rates, work_minutes
 
 # The public repository the Colab badges and the Colab set-up cell point at.
 # Forks change this line and run `make headers`.
@@ -37,18 +39,40 @@ def _colab_packages():
 COLAB_PACKAGES = _colab_packages()
 
 
+# Full-profile image counts. Kaggle's Dogs vs Cats: 25,000 labelled (02 moves 2,000 to
+# valid/) and 12,500 test; its sample/ copies (utils.prepare defaults). State Farm: 22,424
+# labelled, 79,726 test; sample 1,500 / 1,000 / 100. MNIST as the course splits it.
+DOGSCATS = {"train": 23_000, "valid": 2_000, "test": 12_500, "sample": 200 + 50 + 50}
+STATEFARM = {"labelled": 22_424, "test": 79_726, "sample": 1_500 + 1_000 + 100}
+MNIST = {"train": 55_000, "valid": 5_000, "test": 10_000}
+
+
 @dataclass(frozen=True)
 class Notebook:
     file: str
     title: str
     learn: tuple
-    cpu_minutes: int
-    gpu_minutes: int
-    # Training and prediction work of the full profile in TFLOP (a multiply-add is 2 FLOPs),
-    # roughly images x passes x the network's FLOPs per image (VGG16 at 224 px: 31 GFLOP
-    # forward). utils.check_hardware turns it and a measured matmul speed into a run-time
-    # estimate. 0: the notebook trains nothing heavy, so it gets no hardware check.
-    full_tflop: float = 0
+    # The full profile's heavy work, as Passes of images through networks: the run times
+    # are these at the rates measured by bench/rates.py (utils/rates.json).
+    work: tuple = ()
+    # (CPU, GPU) minutes for a notebook whose work has no measured rates yet: a guess.
+    guessed_minutes: tuple = ()
+    # Whether it starts with the hardware check (notebooks that train something heavy).
+    checks_hardware: bool = True
+
+    def minutes(self, device):
+        """Whole minutes on `device` ("cpu" or "gpu"): measured rates x work, rounded up."""
+        if not self.work:
+            return self.guessed_minutes[device == "gpu"]
+        return max(1, math.ceil(work_minutes(self.work, measured_rates()[device])))
+
+    @property
+    def cpu_minutes(self):
+        return self.minutes("cpu")
+
+    @property
+    def gpu_minutes(self):
+        return self.minutes("gpu")
 
 
 NOTEBOOKS = (
@@ -60,9 +84,12 @@ NOTEBOOKS = (
             "the seven lines that fine-tune VGG16 to a new task",
             "what fine-tuning changes in the network, and how to save it",
         ),
-        30,
-        5,
-        full_tflop=850,
+        work=(
+            Pass("jpeg", "decode", DOGSCATS["train"] + DOGSCATS["valid"]),
+            # fit with the base frozen: backpropagation stops at the head, so a forward pass
+            Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"], 1, "EPOCHS"),
+            Pass("vgg16", "forward", 3 * DOGSCATS["valid"]),  # evaluate, test, the reloaded test
+        ),
     ),
     Notebook(
         "02_dogs_cats_redux.ipynb",
@@ -73,9 +100,13 @@ NOTEBOOKS = (
             "why log loss punishes confident mistakes, and how clipping helps",
             "write, check and submit a submission file; read the model's mistakes",
         ),
-        60,
-        10,
-        full_tflop=2700,
+        work=(
+            Pass("jpeg", "decode", sum(DOGSCATS.values())),
+            Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"]),  # features, once
+            Pass(
+                "vgg16", "forward", 200 + DOGSCATS["valid"] + DOGSCATS["test"]
+            ),  # 2017 epoch, evaluate, test
+        ),
     ),
     Notebook(
         "03_statefarm.ipynb",
@@ -85,9 +116,11 @@ NOTEBOOKS = (
             "a dense head on cached convolutional features",
             "multi-class clipping and the img,c0..c9 submission",
         ),
-        60,
-        10,
-        full_tflop=2100,
+        work=(
+            Pass("jpeg", "decode", sum(STATEFARM.values())),
+            Pass("vgg16", "forward", STATEFARM["labelled"] + 2_500),  # conv features; sample fc2
+            Pass("vgg16", "forward", STATEFARM["test"]),  # the submission's predictions
+        ),
     ),
     Notebook(
         "04_sgd_intro.ipynb",
@@ -97,8 +130,8 @@ NOTEBOOKS = (
             "the gradient-descent update rule and the learning rate",
             "why deep networks need careful initialisation, and what ReLU adds",
         ),
-        1,
-        1,
+        guessed_minutes=(1, 1),
+        checks_hardware=False,
     ),
     Notebook(
         "05_lesson2.ipynb",
@@ -108,9 +141,15 @@ NOTEBOOKS = (
             "a linear model on VGG16's ImageNet predictions",
             "fine-tuning by replacing the last layer, then training more layers",
         ),
-        30,
-        5,
-        full_tflop=1700,
+        work=(
+            Pass("jpeg", "decode", DOGSCATS["train"] + DOGSCATS["valid"] + 50),
+            Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"]),  # fc2 features, once
+            # fc1 and fc2 trained: backpropagation stops below fc1, so about a forward pass
+            Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"], 3, "MORE_EPOCHS"),
+            Pass("vgg16", "train_top", DOGSCATS["train"], 3, "MORE_EPOCHS"),  # from block 5 on
+            Pass("vgg16", "forward", DOGSCATS["valid"], 3, "MORE_EPOCHS"),  # its validation
+            Pass("vgg16", "forward", DOGSCATS["valid"] + 50),  # test on valid, the sample's test
+        ),
     ),
     Notebook(
         "06_mnist_convnets.ipynb",
@@ -120,9 +159,11 @@ NOTEBOOKS = (
             "one convnet written with the Sequential and the Functional API",
             "reading per-class accuracy and a grid of predictions",
         ),
-        15,
-        2,
-        full_tflop=35,
+        work=(
+            Pass("mnist_convnet", "train", MNIST["train"], 5, "EPOCHS"),
+            Pass("mnist_convnet", "forward", MNIST["valid"], 5, "EPOCHS"),
+            Pass("mnist_convnet", "forward", 3 * MNIST["test"]),
+        ),
     ),
     Notebook(
         "07_cifar10_convnet.ipynb",
@@ -132,9 +173,7 @@ NOTEBOOKS = (
             "logging a run to TensorBoard and reading its curves",
             "saving a model as .keras and checking it loads identically",
         ),
-        60,
-        8,
-        full_tflop=340,
+        guessed_minutes=(60, 8),  # no rates measured for its convnet yet
     ),
     Notebook(
         "08_transfer_learning_resnet50.ipynb",
@@ -144,9 +183,13 @@ NOTEBOOKS = (
             "training a new head on a frozen base",
             "unfreezing the top block with a low learning rate",
         ),
-        30,
-        5,
-        full_tflop=120,
+        work=(
+            Pass("jpeg", "decode", 250),  # Dogs vs Cats' sample: 200 train, 50 valid
+            Pass("resnet50", "forward", 250, 5, "EPOCHS_HEAD"),  # the frozen base
+            Pass("resnet50", "train_top", 200, 5, "EPOCHS_FINE_TUNE"),  # the top block
+            Pass("resnet50", "forward", 50, 5, "EPOCHS_FINE_TUNE"),
+            Pass("resnet50", "forward", 200 + 3 * 50),
+        ),
     ),
     Notebook(
         "09_mnist_pytorch.ipynb",
@@ -156,9 +199,11 @@ NOTEBOOKS = (
             "a hand-written training loop: train/eval modes, no_grad, keeping the best epoch",
             "one Keras model on the TensorFlow and the PyTorch backend, compared in one table",
         ),
-        45,
-        3,
-        full_tflop=105,
+        work=(  # three trainings: PyTorch, Keras on TensorFlow, Keras on torch
+            Pass("mnist_convnet", "train", 3 * MNIST["train"], 5, "EPOCHS"),
+            Pass("mnist_convnet", "forward", 3 * MNIST["valid"], 5, "EPOCHS"),
+            Pass("mnist_convnet", "forward", 3 * MNIST["test"]),
+        ),
     ),  # three trainings of 06's network
 )
 

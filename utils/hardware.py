@@ -1,5 +1,8 @@
 """What machine this is: its CPU or GPU, the dtype policy that suits it, and how long a lesson takes.
 
+Run times come from measured per-image rates (rates.json beside this file, written by
+bench/rates.py) times a notebook's full-profile work (tools/catalogue.py).
+
 Nothing heavy is imported here: TensorFlow is asked about GPUs only when a function
 needs to know and no device list was passed in, and the speed measurement is one
 NumPy matmul, run only in the full profile on a CPU.
@@ -12,6 +15,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from utils.config import build_root, is_quick
 
@@ -19,10 +23,9 @@ from utils.config import build_root, is_quick
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 # Flags worth showing in the device line: they decide how fast the CPU trains.
 SHOWN_CPU_FLAGS = ("avx512f", *BF16_CPU_FLAGS)
-# A VGG16 pass reaches about this share of a large float32 matmul's speed on a CPU
-# (bench/vgg_forward.py's target), so a notebook's FLOPs divided by (matmul rate x share)
-# estimates its run time.
-CPU_TRAINING_SHARE = 0.45
+# The one home of the measured rates: {"cpu": ..., "gpu": ...}, each with a device, a
+# decode rate (images/s) and per network {"policy", "forward", "train"} in images/s.
+RATES_FILE = Path(__file__).with_name("rates.json")
 # A 16-bit policy must beat float32's time for one batch by this share to be chosen: a
 # tie or a near-tie stays float32 (exact, and no slower).
 FASTER_BY = 0.05
@@ -141,7 +144,7 @@ def choose_dtype_policy(seconds, hardware=None):
     if native == "float32" or native not in seconds:
         return "float32", why_native
     fast, exact = seconds[native], seconds["float32"]
-    timed = f"one batch took {fast:.2f} s in {native} against {exact:.2f} s in float32"
+    timed = f"one batch took {fast:.3g} s in {native} against {exact:.3g} s in float32"
     if fast <= exact * (1 - FASTER_BY):
         return native, f"{timed} ({exact / fast:.1f}x faster) on this machine, where {why_native}"
     verdict = f"{fast / exact:.1f}x slower" if fast > exact else "no clear gain"
@@ -214,9 +217,44 @@ def matmul_gflops(n=MATMUL_N, repeats=3):
     return 2 * n**3 / best / 1e9
 
 
-def estimated_minutes(tflop, gflops, share=CPU_TRAINING_SHARE):
-    """Minutes for `tflop` of training work at `share` of a `gflops` matmul rate."""
-    return tflop * 1e3 / (gflops * share) / 60
+@dataclass(frozen=True)
+class Pass:
+    """Part of a notebook's work: `images` x `epochs` images through `network`
+    ("forward": inference, or training a head on a frozen base; "train": every layer
+    trainable; "train_top": the top block and above trainable; "decode": JPEG read,
+    decode and resize, no network)."""
+
+    network: str
+    kind: str
+    images: int
+    epochs: int = 1
+    parameter: str = ""  # the Parameters-cell name whose full-profile value is `epochs`
+
+
+def measured_rates(path=RATES_FILE):
+    return json.loads(Path(path).read_text())
+
+
+def work_minutes(work, rates, gflop_per_image=None):
+    """Minutes for `work` (Passes) at one device's `rates` (a section of rates.json).
+
+    Decoding is added to the network's time, not overlapped with it: an upper bound.
+    A network without rates for this device is scaled from VGG16's by FLOPs per image,
+    and a kind without its own rate there (train_top) takes the bound next to it (train).
+    """
+    seconds = 0.0
+    for step in work:
+        if step.kind == "decode":
+            rate = rates["decode"]
+        elif step.kind in rates["networks"].get(step.network, {}):
+            rate = rates["networks"][step.network][step.kind]
+        else:
+            flops = gflop_per_image or measured_rates()["gflop_per_image"]
+            vgg16 = rates["networks"]["vgg16"]
+            kind = step.kind if step.kind in vgg16 else "train"
+            rate = vgg16[kind] * flops["vgg16"] / flops[step.network]
+        seconds += step.images * step.epochs / rate
+    return seconds / 60
 
 
 def _duration(minutes):
@@ -225,22 +263,25 @@ def _duration(minutes):
     return f"{minutes / 60:.1f} h"
 
 
-def check_hardware(full_tflop, *, hardware=None, measure=matmul_gflops, out=print):
+def check_hardware(cpu_minutes=0, *, hardware=None, measure=matmul_gflops, rates=None, out=print):
     """Print the device; in the full profile on a CPU, also an estimated run time.
 
-    `full_tflop` is the notebook's work in the full profile (tools/catalogue.py). The
-    quick profile only prints the device line: nothing is timed. Returns the Hardware.
+    `cpu_minutes`: the notebook's full profile on the CPU that measured rates.json
+    (tools/catalogue.py computes it). On another CPU it is scaled by the two CPUs'
+    float32 matmul speeds (one small matmul, timed here). The quick profile only prints
+    the device line: nothing is timed. Returns the Hardware.
     """
     hardware = hardware or describe_hardware()
     out(f"Hardware: {hardware.describe()}")
-    if hardware.gpus or is_quick() or not full_tflop:
+    if hardware.gpus or is_quick() or not cpu_minutes:
         return hardware
+    reference = (rates or measured_rates())["cpu"]
     gflops = measure()
-    minutes = estimated_minutes(full_tflop, gflops)
+    minutes = cpu_minutes * reference["matmul_gflops"] / gflops
     out(
         f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
-        f"(about {full_tflop:g} TFLOP at {CPU_TRAINING_SHARE:.0%} of the {gflops:.0f} GFLOP/s "
-        f"float32 matmul just measured)."
+        f"({_duration(cpu_minutes)} measured on {reference['device'].removeprefix('CPU only: ')}; "
+        f"this CPU's float32 matmul runs at {gflops / reference['matmul_gflops']:.2g}x that one's)."
     )
     if "google.colab" in sys.modules:
         out(f"A GPU runtime is much faster: {COLAB_GPU_STEPS}.")

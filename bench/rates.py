@@ -1,0 +1,185 @@
+"""bench rates: the per-image rates run-time estimates are computed from, measured here.
+
+For each network a notebook runs, in the dtype policy it runs fastest in on this
+machine (utils.hardware.fastest_dtype_policy):
+  forward: images/s of a compiled inference pass (VGG16 to fc2, as the cached
+           features; the others whole), in batches, after a warm-up batch;
+  train:   images/s of train_on_batch with every layer trainable (Adam);
+  train_top: the same with only the top block (the one the lessons unfreeze) and
+           the layers above it trainable;
+and once for the machine, decode: images/s of a bare tf.data read+decode+resize
+to 224x224 of generated ~500x375 JPEGs (the bench/lesson.py set). Each rate is the
+best of ROUNDS rounds. The float32 matmul rate is stored too, so
+utils.check_hardware can scale the estimates to another CPU.
+
+Writes the "cpu" section of utils/rates.json (the one home of the rates; its "gpu"
+section holds rates measured on a GPU, kept as they are). tools/catalogue.py turns
+the rates and each notebook's full-profile work into the minutes of its header.
+The final line checks that every network the catalogue needs got its rates.
+Run from the repo root on a quiet machine, then `make headers`:
+  .venv/bin/python bench/rates.py
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+from lesson import NETWORKS as LESSON_NETWORKS
+from lesson import bare_decode_seconds, generated_set
+from lesson import dtype_policy_for as lesson_policy
+from machine import describe_machine, print_machine
+from vgg_forward import vgg16_flops_per_image
+
+from utils.hardware import RATES_FILE, describe_hardware, fastest_dtype_policy, matmul_gflops
+
+ROUNDS = 2
+
+
+def vgg16(policy, part):
+    from utils.models import Vgg16
+
+    vgg = Vgg16(weights=None, dtype_policy=policy)
+    return vgg.feature_extractor("fc2") if part == "forward" else vgg.model
+
+
+def resnet50(policy, part):
+    import keras
+
+    with dtype_policy(policy):
+        return keras.applications.ResNet50(weights=None)
+
+
+def mnist_convnet(policy, part):
+    from utils.convnets import mnist_convnet
+
+    with dtype_policy(policy):
+        return mnist_convnet()
+
+
+@contextlib.contextmanager
+def dtype_policy(policy):
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+# name -> (builder(policy, part), batch size the notebooks use, first layer of the top block
+# that the lessons fine-tune: train_top trains from there on, the layers below frozen).
+NETWORKS = {
+    "vgg16": (vgg16, 64, "block5_conv1"),
+    "resnet50": (resnet50, 32, "conv5_block1_1_conv"),
+    "mnist_convnet": (mnist_convnet, 64, None),
+}
+BATCHES = {"forward": 2, "train": 2}  # timed batches per round (after one warm-up batch)
+
+
+def flops_per_image(model):
+    """FLOPs (a multiply-add is 2) of the conv and dense layers of one forward pass."""
+    return vgg16_flops_per_image(model, up_to=model.layers[-1].name)
+
+
+def images_for(model, count, seed=0):
+    shape = tuple(model.input_shape[1:])
+    scale = 255.0 if shape[-1] == 3 else 1.0
+    return np.random.default_rng(seed).uniform(0, scale, (count, *shape)).astype("float32")
+
+
+def forward_rate(model, batch):
+    images = images_for(model, batch)
+    model.predict_on_batch(images)  # compiles
+    best = float("inf")
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(BATCHES["forward"]):
+            model.predict_on_batch(images)
+        best = min(best, time.perf_counter() - start)
+    return BATCHES["forward"] * batch / best
+
+
+def train_rate(model, batch, top=None):
+    """images/s of training every layer, or only from layer `top` on."""
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    for index, layer in enumerate(model.layers):
+        layer.trainable = top is None or index >= names.index(top)
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy")
+    images = images_for(model, batch)
+    labels = np.arange(batch) % int(model.output_shape[-1])
+    model.train_on_batch(images, labels)  # compiles
+    best = float("inf")
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(BATCHES["train"]):
+            model.train_on_batch(images, labels)
+        best = min(best, time.perf_counter() - start)
+    return BATCHES["train"] * batch / best
+
+
+def decode_rate():
+    generated, _ = generated_set(400, 200)
+    files = sorted(generated.rglob("*.jpg"))
+    bare_decode_seconds(files)  # warm-up: page cache, thread pools
+    return len(files) / min(bare_decode_seconds(files) for _ in range(ROUNDS))
+
+
+def main():
+    print_machine()
+    hardware = describe_hardware(gpus=())
+    measured, flops = {}, {}
+    for name, (build, batch, top) in NETWORKS.items():
+        if name in LESSON_NETWORKS:  # the same cached choice as the lessons' benches
+            policy, why = lesson_policy(name)
+        else:
+            policy, why = fastest_dtype_policy(name, lambda policy, build=build: build(policy, "forward"))
+        print(f"{name}: {policy} ({why})", flush=True)
+        flops[name] = round(flops_per_image(build("float32", "train")) / 1e9, 3)
+        rates = {
+            "policy": policy,
+            "forward": forward_rate(build(policy, "forward"), batch),
+            "train": train_rate(build(policy, "train"), batch),
+        }
+        if top:
+            rates["train_top"] = train_rate(build(policy, "train"), batch, top)
+        measured[name] = {
+            key: round(value, 1) if isinstance(value, float) else value for key, value in rates.items()
+        }
+        print(
+            "  " + ", ".join(f"{k} {v:.1f} images/s" for k, v in rates.items() if k != "policy"), flush=True
+        )
+    decode = decode_rate()
+    print(f"decode+resize to 224x224: {decode:.0f} images/s")
+    gflops = matmul_gflops()
+    rates = json.loads(RATES_FILE.read_text()) if RATES_FILE.exists() else {}
+    rates["cpu"] = {
+        "device": hardware.describe(),
+        "measured": f"bench/rates.py, {datetime.date.today()}; {describe_machine(hardware)}",
+        "cores": hardware.cores,
+        "matmul_gflops": round(gflops, 1),
+        "decode": round(decode),
+        "networks": measured,
+    }
+    rates["gflop_per_image"] = flops
+    RATES_FILE.write_text(json.dumps(rates, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {RATES_FILE}")
+    missing = sorted(set(NETWORKS) - set(measured))
+    print(
+        f"bench rates: networks_measured={len(measured)} target >={len(NETWORKS)} "
+        f"{'PASS' if not missing else 'MISS'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
