@@ -7,13 +7,15 @@ photos, so they decode like real photos) and produce 224x224 RGB arrays:
                 prefetched: the plain decode+resize every epoch would cost
   get_batches:  one epoch of the Batches training iterates (shuffle=True,
                 cache="auto"), after the first epoch has filled the cache
-Also shown, not targets: the first pass (listing, per-file checks, building
-the pipeline, one epoch that decodes), and an epoch with cache=None (what a
-pipeline that decodes every epoch gets).
-Targets, both in the one final line: get_batches' epoch >= 5x the PIL loop,
-and >= 0.9x bare tf.data. Everything is timed in alternating rounds in this
-one process, files already in the page cache, and each keeps its best round,
-so a busy machine hurts all alike. Run from the repo root:
+  first pass:   listing, per-file checks, building the pipeline, one epoch
+                that decodes (and fills the cache): all a lesson that caches
+                features pays, since it decodes each image once
+  cache=None:   an epoch of a pipeline that decodes every epoch
+Targets, all in the one final line: get_batches' epoch >= 5x the PIL loop and
+>= 0.9x bare tf.data; the first pass and cache=None epochs >= 0.8x bare tf.data.
+Everything is timed in alternating rounds in this one process, files already
+in the page cache, and each keeps its best round, so a busy machine hurts all
+alike. Run from the repo root:
   .venv/bin/python bench/pipeline.py
 """
 
@@ -36,7 +38,7 @@ from utils.data import get_batches  # noqa: E402
 
 N_IMAGES, ROUNDS, TARGET = 600, 4, (224, 224)
 WIDTH, HEIGHT = 500, 375
-TARGET_RATIO, TARGET_BARE_RATIO = 5.0, 0.9
+TARGET_RATIO, TARGET_BARE_RATIO, TARGET_DECODING_RATIO = 5.0, 0.9, 0.8
 
 
 def write_photo_crops(folder, n, seed=0):
@@ -137,13 +139,19 @@ def main():
         rate_line(
             "  first pass",
             times["first"],
-            f"   {rate['first'] / rate['pil']:.2f}x PIL (listing, file checks, building, decoding)",
+            f"   {rate['first'] / rate['bare']:.2f}x bare tf.data (listing, file checks, building, decoding)",
         )
     )
-    passed = vs_pil >= TARGET_RATIO and vs_bare >= TARGET_BARE_RATIO
+    first, uncached = rate["first"] / rate["bare"], rate["uncached"] / rate["bare"]
+    passed = (
+        vs_pil >= TARGET_RATIO
+        and vs_bare >= TARGET_BARE_RATIO
+        and min(first, uncached) >= TARGET_DECODING_RATIO
+    )
     print(
         f"bench pipeline: speedup_vs_pil={vs_pil:.2f} target >={TARGET_RATIO:g} and "
-        f"epoch_vs_bare_tf_data={vs_bare:.2f} target >={TARGET_BARE_RATIO:g} "
+        f"epoch_vs_bare_tf_data={vs_bare:.2f} target >={TARGET_BARE_RATIO:g} and "
+        f"first_pass_vs_bare={first:.2f}, uncached_vs_bare={uncached:.2f} target >={TARGET_DECODING_RATIO:g} "
         f"{'PASS' if passed else 'MISS'}"
     )
     return 0
