@@ -11,7 +11,17 @@ import utils
 ROOT = Path(__file__).resolve().parent.parent
 OUR_PYTHON = sorted(p for folder in ("utils", "tools", "bench") for p in (ROOT / folder).glob("*.py"))
 # the modules at the bottom of the library: they import nothing of ours
-BASE_MODULES = ["_common", "provenance", "arrays", "plotting", "imagenet"]
+BASE_MODULES = [
+    "_common",
+    "provenance",
+    "arrays",
+    "plotting",
+    "imagenet",
+    "images",
+    "epochs",
+    "sharding",
+    "quiet_keras",
+]
 
 
 def tree(path):

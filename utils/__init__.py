@@ -100,11 +100,13 @@ _EXPORTS = {
     "trainable_parameter_count": "models",
     # features: cached features, checkpoints, the best epoch
     "compute_features": "features",
-    "best_epoch": "features",
     "load_layer_weights": "features",
-    "shard": "features",
-    "unshard": "features",
-    "shard_batches": "features",
+    # epochs: the one rule for the best epoch
+    "best_epoch": "epochs",
+    # sharding: each worker's share, and the shares back in order
+    "shard": "sharding",
+    "unshard": "sharding",
+    "shard_batches": "sharding",
     # analysis: looking at results
     "five_views": "analysis",
     "show_five_views": "analysis",
@@ -182,7 +184,9 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         pretrained_or_untrained,
         trainable_parameter_count,
     )
-    from utils.features import best_epoch, compute_features, load_layer_weights, shard, shard_batches, unshard
+    from utils.features import compute_features, load_layer_weights
+    from utils.epochs import best_epoch
+    from utils.sharding import shard, shard_batches, unshard
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
     from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
     from utils.submissions import (

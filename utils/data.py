@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from utils._common import is_image_name, progress, publish
+from utils.images import is_upright, read_image
 from utils.provenance import is_generated
 
 CLASS_MODES = ("categorical", "sparse", "binary", None)
@@ -54,7 +55,6 @@ CACHE_CHOICES = ("auto", "memory", "disk", None)
 # room for the model, for a second folder (train and valid) and for everything else.
 MEMORY_BUDGET_FRACTION = 0.25
 CACHE_FORMAT = 1  # part of the disk cache key: bump it when decoding or resizing changes
-EXIF_ORIENTATION = 0x0112  # 1 = upright; phones store other values for turned photos
 
 
 # ---------------------------------------------------------------- listing and checking
@@ -246,7 +246,7 @@ def _inspect(file):
         if os.path.getsize(file) == 0:
             return "bad", "empty file (0 bytes)"
         with Image.open(file) as image:
-            upright = _orientation(image) in (0, 1)  # TensorFlow ignores EXIF orientation
+            upright = is_upright(image)  # TensorFlow ignores EXIF orientation
             if (
                 upright
                 and (image.format, image.mode) in TENSORFLOW_DECODES
@@ -257,14 +257,6 @@ def _inspect(file):
             return "pil", image.size
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return "bad", f"{type(error).__name__}: {error}"
-
-
-def _orientation(image):
-    """The EXIF orientation tag; a damaged EXIF block counts as upright (1)."""
-    try:
-        return image.getexif().get(EXIF_ORIENTATION, 1)
-    except Exception:  # Pillow's EXIF parser raises many kinds of error
-        return 1
 
 
 def _ends_cleanly(file, image_format):
@@ -629,16 +621,7 @@ def _decode(file, decoder):
 
 
 def _read_with_pil(file):
-    """Upright (EXIF orientation applied) uint8 RGB pixels."""
-    from PIL import Image, ImageOps
-
-    with Image.open(file.numpy().decode()) as image:
-        if _orientation(image) not in (0, 1):
-            image = ImageOps.exif_transpose(image)
-        if image.mode.startswith("I"):  # 16-bit grey: scale 0..65535 to 0..255, don't clip
-            grey = np.clip(np.round(np.asarray(image, dtype=np.float64) / 257), 0, 255)
-            return np.repeat(grey.astype(np.uint8)[..., None], 3, axis=-1)
-        return np.asarray(image.convert("RGB"))
+    return read_image(file.numpy().decode())
 
 
 # ---------------------------------------------------------------- arrays on disk

@@ -9,13 +9,14 @@ trained, named by epoch, so the best epoch can be reloaded later.
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from utils.arrays import ArrayWriter, is_array_dir, load_array, save_array
+from utils.quiet_keras import import_keras
+
+keras = import_keras()
 
 
 # ---------------------------------------------------------------- cached features
@@ -165,76 +166,7 @@ def predict_in_order(model, batches):
     return probabilities, list(batches.filenames)
 
 
-# ---------------------------------------------------------------- shares for several workers
-
-
-def shard(items, index, count):
-    """Worker `index` of `count` workers' share of `items`: items index, index + count, ...
-
-    Every item is in exactly one share, the shares differ in length by at most
-    one, and unshard() puts them back in order.
-    """
-    if not 0 <= index < count:
-        raise ValueError(f"worker index {index} is not in 0..{count - 1} ({count} workers)")
-    return items[index::count]
-
-
-def unshard(shares):
-    """The shares from shard(), in worker order, interleaved back into one array."""
-    shares = [np.asarray(share) for share in shares]
-    whole = np.empty((sum(map(len, shares)), *shares[0].shape[1:]), dtype=shares[0].dtype)
-    for index, share in enumerate(shares):
-        if len(whole[index :: len(shares)]) != len(share):
-            raise ValueError(
-                f"share {index} has {len(share)} rows: not the shares of one "
-                f"shard() of {len(whole)} rows (pass them in worker order)"
-            )
-        whole[index :: len(shares)] = share
-    return whole
-
-
-@dataclass
-class BatchesShare:
-    """One worker's share of unshuffled batches: what compute_features needs."""
-
-    dataset: object
-    filenames: list
-    labels: np.ndarray
-    class_names: list
-    batch_size: int
-
-    @property
-    def num_images(self):
-        return len(self.filenames)
-
-
-def shard_batches(batches, index, count):
-    """Worker `index`'s share of `batches` (made with shuffle=False): files index::count.
-
-    Every worker still reads and decodes all the files and keeps its share, which
-    costs little next to VGG16's forward pass on a CPU.
-    """
-    if getattr(batches, "shuffle", False):
-        raise ValueError(
-            "shard_batches needs batches made with shuffle=False: a shuffled "
-            "order differs between workers, so the shares would overlap"
-        )
-    dataset = batches.dataset.unbatch().shard(count, index).batch(batches.batch_size)
-    return BatchesShare(
-        dataset,
-        shard(list(batches.filenames), index, count),
-        shard(np.asarray(batches.labels), index, count),
-        list(batches.class_names),
-        batches.batch_size,
-    )
-
-
 # ---------------------------------------------------------------- training and checkpoints
-
-
-def checkpoint_name(part, epoch):
-    """'head_epoch03.weights.h5': the trained part's name and the epoch it ended."""
-    return f"{part}_epoch{epoch:02d}.weights.h5"
 
 
 def load_layer_weights(model, path):
@@ -246,23 +178,6 @@ def load_layer_weights(model, path):
     """
     optimizer = getattr(model, "optimizer", None)
     model.load_weights(str(path), objects_to_skip=[optimizer] if optimizer else None)
-
-
-def best_epoch(history, monitor="val_loss"):
-    """The epoch (counting from 1, as checkpoints do) with the lowest `monitor`.
-
-    history: a Keras History (or its .history dict) from a run with
-    validation data. The choice is made on validation results only.
-    """
-    logs = getattr(history, "history", history)
-    if monitor not in logs:
-        raise ValueError(
-            f"no {monitor!r} in the history ({sorted(logs)}): train with validation data to choose an epoch"
-        )
-    epochs = getattr(history, "epoch", None) or range(len(logs[monitor]))
-    values = logs[monitor]
-    best = min(range(len(values)), key=values.__getitem__)
-    return epochs[best] + 1
 
 
 def train(vgg, model, data, epochs, checkpoint_dir=None, verbose=None, **fit_args):

@@ -20,13 +20,16 @@ import contextlib
 import os
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from utils import features as cached
 from utils._common import UNTRAINED, caveat, is_offline_error
 from utils.data import get_batches
+from utils.epochs import best_epoch, better_direction, checkpoint_name
 from utils.imagenet import imagenet_class_names
+from utils.quiet_keras import import_keras
+
+keras = import_keras()
 
 # ImageNet channel means in BGR order: what VGG16's original Caffe weights expect.
 VGG_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -368,7 +371,7 @@ class Vgg16:
     def checkpoint_name(self, epoch):
         """'head_epoch03.weights.h5', or 'from_fc1_epoch03...' when more layers train."""
         part = "head" if self.trained_from == self.head_from else f"from_{self.trained_from}"
-        return cached.checkpoint_name(part, epoch)
+        return checkpoint_name(part, epoch)
 
     def save_trained_weights(self, path):
         """Save the trained part only; the name must end in .weights.h5."""
@@ -380,11 +383,12 @@ class Vgg16:
         cached.load_layer_weights(self.trained_part(), path)
         self.head_ready = True
 
-    def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss"):
-        """Reload the epoch with the best validation `monitor`; returns that epoch."""
-        epoch = cached.best_epoch(history, monitor)
+    def load_best_checkpoint(self, history, checkpoint_dir, monitor="val_loss", mode="auto"):
+        """Reload the epoch with the best validation `monitor` (see utils.best_epoch); returns it."""
+        epoch = best_epoch(history, monitor, mode)
         self.load_trained_weights(Path(checkpoint_dir) / self.checkpoint_name(epoch))
-        print(f"reloaded epoch {epoch}, the one with the lowest {monitor}{self.caveat}")
+        best = "lowest" if better_direction(monitor, mode) == "min" else "highest"
+        print(f"reloaded epoch {epoch}, the one with the {best} {monitor}{self.caveat}")
         return epoch
 
     # -- the fast path: cached features
