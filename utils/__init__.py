@@ -58,11 +58,12 @@ _EXPORTS = {
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
+    # folders: listing and checking a folder of images
+    "list_images": "folders",
+    "get_classes": "folders",
     # data: images into batches
     "get_batches": "data",
     "get_data": "data",
-    "get_classes": "data",
-    "list_images": "data",
     "augmenter": "data",
     # datasets: keras.datasets with offline stand-ins (06-08)
     "ImageData": "datasets",
@@ -162,7 +163,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         summarize,
     )
     from utils.synthetic import generate_dogscats, generate_statefarm
-    from utils.data import augmenter, get_batches, get_classes, get_data, list_images
+    from utils.folders import get_classes, list_images
+    from utils.data import augmenter, get_batches, get_data
     from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
     from utils.scoring import (
         best_clip_level,

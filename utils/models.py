@@ -24,7 +24,7 @@ import numpy as np
 
 from utils import features as cached
 from utils._common import UNTRAINED, caveat, is_offline_error
-from utils.data import get_batches
+from utils.data import batch_count, get_batches
 from utils.epochs import best_epoch, better_direction, checkpoint_name
 from utils.imagenet import imagenet_class_names
 from utils.quiet_keras import import_keras
@@ -462,7 +462,7 @@ def sub_model(model, first_layer):
 
 def _standardize_from_batches(vgg, batches, max_images=1024):
     """Measure the head's Standardize statistics on up to `max_images` training images."""
-    steps = max(1, -(-max_images // batches.batch_size))
+    steps = max(1, batch_count(max_images, batches.batch_size))
     print(
         f"measuring feature mean/std for the head on up to "
         f"{min(max_images, batches.num_images)} training images"
