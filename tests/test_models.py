@@ -8,7 +8,6 @@ import hashlib
 import logging
 import re
 import sys
-import types
 import warnings
 
 import keras
@@ -18,11 +17,13 @@ import tensorflow as tf
 from PIL import Image
 
 from utils import features as features_module
-from utils import imagenet, models
+from utils import imagenet, networks, training
 from utils.arrays import is_array_dir
 from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
-from utils.models import CaffePreprocessing, ImageNetWeightsUnavailable, Vgg16
+from utils.layers import CaffePreprocessing
+from utils.models import Vgg16
+from utils.networks import ImageNetWeightsUnavailable
 from utils.sharding import shard_batches, unshard
 
 SIZE = 32
@@ -203,7 +204,7 @@ def test_finetune_replaces_the_top_and_freezes_the_rest(data):
     assert "predictions" not in names
     assert names[names.index("fc2") + 1 :] == ["head_standardize", "head_predictions"]
     assert vgg.model.output.shape[-1] == 2 and vgg.class_names == train.class_names
-    assert models.trainable_parameter_count(vgg.model) == 4096 * 2 + 2
+    assert networks.trainable_parameter_count(vgg.model) == 4096 * 2 + 2
     with pytest.raises(ValueError, match="at least 2 classes"):
         vgg.finetune(ArrayBatches(striped_images(4, seed=0)[0], np.zeros(4, "int64"), class_names=["only"]))
 
@@ -422,17 +423,15 @@ def test_training_hides_tensorflows_retracing_warning(capsys):
             )
             return "history"
 
-    vgg = types.SimpleNamespace(caveat="", epochs_done=0, untrained=True)
     handler = logging.StreamHandler(sys.stdout)
     logging.getLogger("tensorflow").addHandler(handler)
     try:
-        assert features_module.train(vgg, RetracingModel(), data=None, epochs=2, verbose=0) == "history"
+        assert training.train(RetracingModel(), None, first_epoch=0, epochs=2, verbose=0) == "history"
         logging.getLogger("tensorflow").warning("outside training: shown")
     finally:
         logging.getLogger("tensorflow").removeHandler(handler)
     out = capsys.readouterr().out
     assert "retracing" not in out and "outside training: shown" in out
-    assert vgg.epochs_done == 2
 
 
 # ---------------------------------------------------------------- choosing the epoch
