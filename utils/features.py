@@ -361,3 +361,17 @@ def fit_head(
         batch_size=batch_size,
         shuffle=shuffle,
     )
+
+
+def at_epoch(history, epoch):
+    """Every metric of `history` at `epoch` (counting from 1, as best_epoch and checkpoints do).
+
+    Pairs with load_best_checkpoint: `utils.at_epoch(history, epoch)["val_accuracy"]`
+    is the reloaded epoch's validation accuracy, whichever epoch a run started at.
+    """
+    logs = getattr(history, "history", history)
+    epochs = list(getattr(history, "epoch", None) or range(len(next(iter(logs.values())))))
+    if epoch - 1 not in epochs:
+        raise ValueError(f"epoch {epoch} is not in this history (epochs {epochs[0] + 1}..{epochs[-1] + 1})")
+    row = epochs.index(epoch - 1)
+    return {metric: values[row] for metric, values in logs.items()}

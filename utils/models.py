@@ -93,12 +93,19 @@ class Standardize(keras.layers.Layer):
         self.std.assign(std.astype("float32"))
 
 
-def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0):
-    """The layers of a new classifier head: [Flatten], Standardize, [Dense+Dropout...], softmax."""
+def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0, batch_norm=False):
+    """A new classifier head: [Flatten], Standardize, [Dense+[BatchNorm]+Dropout...], softmax."""
     layers = [keras.layers.Flatten(name="head_flatten")] if conv_features else []
     layers.append(Standardize(name="head_standardize"))
     for i, units in enumerate(hidden_units, start=1):
-        layers.append(keras.layers.Dense(units, activation="relu", name=f"head_dense_{i}"))
+        if batch_norm:  # normalise the Dense outputs before the ReLU, as Ioffe & Szegedy do
+            layers += [
+                keras.layers.Dense(units, name=f"head_dense_{i}"),
+                keras.layers.BatchNormalization(name=f"head_batchnorm_{i}"),
+                keras.layers.Activation("relu", name=f"head_relu_{i}"),
+            ]
+        else:
+            layers.append(keras.layers.Dense(units, activation="relu", name=f"head_dense_{i}"))
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"head_dropout_{i}"))
     # float32 output keeps probabilities exact under a mixed-precision policy.
@@ -255,24 +262,18 @@ class Vgg16:
                 print(f"{name:<24} {p:.4f}{self.caveat}")
         return probabilities, indices, names
 
-    def finetune(
-        self, batches, features_layer="fc2", hidden_units=(), dropout=0.0, lr=0.001, optimizer="adam"
-    ):
+    def finetune(self, batches, features_layer="fc2", lr=0.001, optimizer="adam", **head):
         """Replace the layers after `features_layer` with a new head for the batches' classes.
 
         The rest is frozen. 'fc2' is lesson 1, 'block5_pool' (conv features) State
         Farm, 'predictions' with optimizer='rmsprop' lesson 2's linear model.
+        head: hidden_units, dropout, batch_norm, as head_layers takes them.
         """
         class_names = _class_names_of(batches)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={optimizer!r}: use one of {sorted(OPTIMIZERS)}")
         features = self.base.get_layer(features_layer).output
-        layers = head_layers(
-            len(class_names),
-            conv_features=len(features.shape) > 2,
-            hidden_units=hidden_units,
-            dropout=dropout,
-        )
+        layers = head_layers(len(class_names), conv_features=len(features.shape) > 2, **head)
         with self._scope():
             model = keras.Model(self.base.input, _apply(layers, features), name="vgg16_finetuned")
         self._start(model, class_names, features_layer)
