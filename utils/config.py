@@ -49,6 +49,11 @@ def build_root():
     return repo_root() / "build"
 
 
+def keras_weights_cache():
+    """Where Keras keeps downloaded weights: $KERAS_HOME/models or ~/.keras/models."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
 def seed_everything(seed=42):
     """Seed Python, NumPy and (if imported) Keras/TensorFlow for repeatable runs."""
     import numpy as np
