@@ -103,6 +103,7 @@ _EXPORTS = {
     "ImageNetWeightsUnavailable": "networks",
     "pretrained_or_untrained": "networks",
     "trainable_parameter_count": "networks",
+    "dtype_policy_for": "models",
     # layers: our layers, and a standardizing layer for a hand-built head
     "standardization_layer": "layers",
     # training: fit with a line and a checkpoint per epoch
@@ -139,6 +140,7 @@ _EXPORTS = {
     # hardware: what machine this is, the dtype policy that suits it, run-time estimate
     "describe_hardware": "hardware",
     "recommended_dtype_policy": "hardware",
+    "fastest_dtype_policy": "hardware",
     "check_hardware": "hardware",
 }
 
@@ -215,7 +217,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.layers import standardization_layer
     from utils.training import load_layer_weights
     from utils.classifier import ImageNetClassifier
-    from utils.models import Vgg16
+    from utils.models import Vgg16, dtype_policy_for
     from utils.features import compute_features, feature_statistics
     from utils.epochs import at_epoch, best_epoch
     from utils.sharding import shard, shard_batches, unshard
@@ -227,7 +229,12 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         show_confusion_matrix,
         show_five_views,
     )
-    from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
+    from utils.hardware import (
+        check_hardware,
+        describe_hardware,
+        fastest_dtype_policy,
+        recommended_dtype_policy,
+    )
     from utils.submissions import (
         SubmissionError,
         show_download_link,
