@@ -82,3 +82,16 @@ def test_stand_in_data_is_flagged_in_the_headline_and_the_floor_message(capsys):
     )
     with pytest.raises(ValueError, match="no commas"):
         utils.caveat(stand_in="digits, not MNIST")
+
+
+def test_one_caveat_knows_data_and_weights_and_prints_one_wording(tmp_path):
+    from utils.provenance import MARKER_NAME, Caveat
+
+    (tmp_path / MARKER_NAME).write_text("{}")
+    stand_in = "EfficientNet-Lite0 ImageNet weights standing in for VGG16's"
+    both = Caveat.of_data(tmp_path) | Caveat(weights=stand_in)
+    assert f"acc 0.9{both}" == f"acc 0.9  [generated data, {stand_in}]"
+    assert Caveat(untrained=True, weights=stand_in) == "  [untrained weights]"  # no weights, no stand-in
+    assert "x" + Caveat() == "x" and not Caveat() and utils.caveat(generated=True) == "  [generated data]"
+    with pytest.raises(ValueError, match="commas"):
+        Caveat(stand_in="a, b")

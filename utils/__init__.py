@@ -21,8 +21,6 @@ _EXPORTS = {
     "headline": "config",
     "check_floor": "config",
     "seed_everything": "config",
-    # _common: the one wording of the generated-data / untrained-weights caveat
-    "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays",
     "load_array": "arrays",
@@ -37,9 +35,11 @@ _EXPORTS = {
     "plot_predictions_grid": "plotting",
     "plot_top_k": "plotting",
     "plot_per_class_accuracy": "plotting",
-    # provenance: is this generated data or real Kaggle data?
+    # provenance: where data and weights came from, and the one wording of the caveat
     "is_generated": "provenance",
     "describe_data": "provenance",
+    "Caveat": "provenance",
+    "caveat": "provenance",
     # kaggle: the competitions and their download
     "COMPETITIONS": "kaggle",
     "download": "kaggle",
@@ -145,7 +145,6 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
-    from utils._common import caveat
     from utils.config import (
         build_root,
         check_floor,
@@ -168,7 +167,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         plot_top_k,
         plots,
     )
-    from utils.provenance import describe_data, is_generated
+    from utils.provenance import Caveat, caveat, describe_data, is_generated
     from utils.kaggle import (
         COMPETITIONS,
         KaggleCredentialsError,

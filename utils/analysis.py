@@ -10,7 +10,7 @@ as `labels` (predict on batches made with shuffle=False).
 
 import numpy as np
 
-from utils._common import caveat
+from utils.provenance import caveat
 from utils.images import read_image
 from utils.scoring import as_matrix
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import caveat
+from utils.provenance import Caveat
 from utils.data import get_batches
 from utils.epochs import best_epoch, better_direction, checkpoint_name
 from utils.features import compute_features, predict_in_order, quiet_retracing, sample_features
@@ -221,10 +221,14 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
           images to the base's class probabilities, doing its own preprocessing inside;
       head_input: the layer whose output finetune()'s head reads by default
           (Vgg16: 'fc2'; a pooled-features layer for an EfficientNet);
-      base_class_names(): the base's output classes (default: ImageNet's 1,000).
+      base_class_names(): the base's output classes (default: ImageNet's 1,000);
+      weights_description: None for the lesson's own weights, or what stands in for
+          them, shown with every result (e.g. "EfficientNet-Lite0 ImageNet weights
+          standing in for VGG16's"; no commas).
     """
 
     head_input = None
+    weights_description = None
 
     def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None, dtype_policy=None):
         self.untrained = weights is None
@@ -254,8 +258,9 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
 
     @property
     def caveat(self):
-        """Text appended to every printed result: flags an untrained network."""
-        return caveat(untrained=self.untrained)
+        """Where the weights came from, printed after every result (see utils.Caveat): flags an
+        untrained network, or weights standing in for the lesson's; combine with a data caveat by |."""
+        return Caveat(untrained=self.untrained, weights=self.weights_description)
 
     def predict(self, images, details=False):
         """(probabilities, best class indices, best class names) for RGB 0..255 images;

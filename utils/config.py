@@ -9,7 +9,7 @@ import os
 import random
 from pathlib import Path
 
-from utils._common import caveat
+from utils.provenance import GENERATED, caveat, note
 
 PROFILE_VARIABLE = "COURSE_PROFILE"
 DATA_VARIABLE = "COURSE_DATA"
@@ -94,13 +94,13 @@ def check_floor(
     )
     if untrained_weights and not generated_data:
         near = f" (chance is {chance:.2f})" if chance is not None else ""
-        print(
-            f"NOTE: {name}={value:.3f} comes from real photos and an untrained network, so it "
+        note(
+            f"{name}={value:.3f} comes from real photos and an untrained network, so it "
             f"is near chance{near}: no floor applies. Get the ImageNet weights (README, "
             "'Offline by default, real when you have it') to see what the lesson teaches."
         )
         return False
-    where = "generated data" if generated_data else stand_in or "real data"
+    where = GENERATED if generated_data else stand_in or "real data"
     if value < floor:
         raise AssertionError(
             f"{name}={value:.4f} is below the floor {floor} for {where}"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import progress
+from utils.files import progress
 from utils.decoding import pick_decoder, resized_uint8
 from utils.folders import list_images
 from utils.image_cache import image_store, through_store

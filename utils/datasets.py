@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from utils._common import caveat, is_offline_error
+from utils.provenance import Caveat, is_offline_error, note
 from utils.subsets import stratified_subset
 
 MNIST_CLASSES = [str(d) for d in range(10)]
@@ -65,7 +65,7 @@ class ImageData:
     @property
     def caveat(self):
         """'  [generated data]' or '  [... standing in for MNIST]'; '' for the real dataset."""
-        return caveat(generated=self.generated, stand_in=self.stand_in)
+        return Caveat(generated=self.generated, stand_in=self.stand_in)
 
     @property
     def num_classes(self):
@@ -142,7 +142,7 @@ def load_mnist(valid_size=5000, test_size=0.2, max_train=None, seed=42, download
     )
     data.stand_in = "scikit-learn digits standing in for MNIST"
     data.notes.append(f"MNIST could not be loaded ({reason})")
-    _announce(
+    note(
         f"MNIST is not available ({reason}).\n"
         "Falling back to scikit-learn's 1,797 real 8x8 handwritten digits, enlarged to "
         "28x28. They are easier and far fewer than MNIST's 70,000, so accuracies here "
@@ -198,7 +198,7 @@ def load_cifar10(valid_size=5000, test_size=0.2, max_train=None, seed=42, downlo
         "(utils.datasets.make_shape_images)",
     )
     data.notes.append(f"CIFAR-10 could not be loaded ({reason})")
-    _announce(
+    note(
         f"CIFAR-10 is not available ({reason}).\n"
         "Using GENERATED 32x32 colour pictures of 10 shapes instead (random colours, "
         "sizes, positions and noise). Results on them show the code working, "
@@ -360,7 +360,3 @@ def _limit(x, y, max_count, seed):
 def _short(error):
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _announce(message):
-    print("NOTE: " + message.replace("\n", "\n      "))

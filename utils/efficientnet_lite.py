@@ -29,7 +29,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from utils._common import publish
+from utils.files import publish
 from utils.config import keras_weights_cache
 from utils.imagenet import NUM_CLASSES, decode_imagenet
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import is_image_name, progress
+from utils.files import is_image_name, progress
 from utils.images import is_upright
 from utils.subsets import stratified_subset
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import publish
+from utils.files import publish
 from utils.decoding import resized_uint8
 
 CACHE_CHOICES = ("auto", "memory", "disk", None)

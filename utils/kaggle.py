@@ -21,7 +21,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from utils._common import atomic_path, is_offline_error, progress
+from utils.files import atomic_path, progress
+from utils.provenance import is_offline_error
 from utils.config import data_root
 from utils.prepare import MANIFEST_NAME
 from utils.provenance import is_generated

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import UNTRAINED, is_offline_error, note
+from utils.provenance import UNTRAINED, is_offline_error, note
 from utils.layers import CaffePreprocessing
 from utils.quiet_keras import import_keras
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
+from utils.files import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
 
 MANIFEST_NAME = ".prepare-manifest.json"
 SPLITS = ("train", "valid", "test", "sample/train", "sample/valid", "sample/test")

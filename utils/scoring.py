@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from utils._common import caveat
+from utils.provenance import caveat
 
 # Clip levels tried by the notebooks, as the largest allowed probability.
 CLIP_LEVELS = (None, 0.95, 0.975, 0.98)
@@ -41,11 +41,16 @@ def clip_multiclass(probabilities, high=0.95):
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(f"expected (images, classes) probabilities, got {probabilities.shape}")
     classes = probabilities.shape[1]
-    low = (1 - high) / (classes - 1)
+    low = clip_low(high, classes)
     if not 0 <= low < high <= 1:
         raise ValueError(f"high={high} is not a usable clip level for {classes} classes")
     clipped = np.clip(probabilities, low, high)
     return clipped / clipped.sum(axis=1, keepdims=True)
+
+
+def clip_low(high, classes):
+    """The lower clip bound that goes with `high`: the rest of the probability, shared evenly."""
+    return (1 - high) / (classes - 1)
 
 
 def log_loss(probabilities, labels, eps=1e-15):
@@ -84,7 +89,7 @@ def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=Fal
             clipped, low = matrix, None
         else:
             clipped = clip_multiclass(matrix, high)
-            low = (1 - high) / (classes - 1)
+            low = clip_low(high, classes)
         rows.append(
             {
                 "clip": "none" if high is None else f"{low:.4g}/{high:g}",

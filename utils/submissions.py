@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import STATEFARM_CLASSES
+from utils.files import STATEFARM_CLASSES
 
 DOGSCATS_HEADER = ("id", "label")
 ROW_SUM_TOLERANCE = 1e-3  # values are written with 6 significant digits
