@@ -11,7 +11,18 @@ import utils
 ROOT = Path(__file__).resolve().parent.parent
 OUR_PYTHON = sorted(p for folder in ("utils", "tools", "bench") for p in (ROOT / folder).glob("*.py"))
 # the modules at the bottom of the library: they import nothing of ours
-BASE_MODULES = ["_common", "provenance", "arrays", "plotting", "imagenet"]
+BASE_MODULES = [
+    "_common",
+    "provenance",
+    "arrays",
+    "plotting",
+    "imagenet",
+    "images",
+    "epochs",
+    "sharding",
+    "quiet_keras",
+    "torch_checkpoint",
+]
 
 
 def tree(path):
@@ -94,21 +105,35 @@ def our_imports_of(module):
     return found
 
 
-def test_vgg16_reads_like_the_lesson():
-    [vgg] = [
-        n
-        for n in tree(ROOT / "utils" / "models.py").body
-        if isinstance(n, ast.ClassDef) and n.name == "Vgg16"
-    ]
-    assert vgg.end_lineno - vgg.lineno + 1 < 200
-    long = {
-        f.name: f.end_lineno - f.lineno + 1
-        for f in vgg.body
-        if isinstance(f, ast.FunctionDef) and f.end_lineno - f.lineno + 1 > 25
-    }
-    assert long == {}
-    verbs = {f.name for f in vgg.body if isinstance(f, ast.FunctionDef)}
-    assert {"predict", "finetune", "fit", "set_trainable", "test"} <= verbs
+def classes_of(path):
+    return {n.name: n for n in tree(path).body if isinstance(n, ast.ClassDef)}
+
+
+def test_the_lessons_verbs_live_once_and_each_network_is_a_thin_subclass():
+    verbs = set()
+    for node in classes_of(ROOT / "utils" / "classifier.py").values():
+        verbs |= {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
+    lesson = {"predict", "finetune", "fit", "evaluate", "test", "compute_features", "fit_head"}
+    assert lesson | {"set_trainable", "save_trained_weights", "load_trained_weights"} <= verbs
+    assert "load_best_checkpoint" in verbs
+    for name, network in classes_of(ROOT / "utils" / "models.py").items():
+        assert [ast.unparse(base) for base in network.bases] == ["ImageNetClassifier"], name
+        assert network.end_lineno - network.lineno + 1 <= 30, f"{name} is not a thin subclass"
+
+
+def sizes(kind):
+    for path in sorted((ROOT / "utils").glob("*.py")):
+        for node in ast.walk(tree(path)):
+            if isinstance(node, kind):
+                yield f"{path.name}:{node.name}", node.end_lineno - node.lineno + 1
+
+
+def test_modules_functions_and_classes_stay_short_enough_to_read():
+    modules = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "utils").glob("*.py")}
+    assert {name: n for name, n in modules.items() if n > 350} == {}
+    functions = dict(sizes((ast.FunctionDef, ast.AsyncFunctionDef)))
+    assert {name: n for name, n in functions.items() if n > 40} == {}
+    assert {name: n for name, n in sizes(ast.ClassDef) if n > 150} == {}
 
 
 def test_type_checking_imports_list_exactly_the_exports():

@@ -58,11 +58,12 @@ _EXPORTS = {
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
+    # folders: listing and checking a folder of images
+    "list_images": "folders",
+    "get_classes": "folders",
     # data: images into batches
     "get_batches": "data",
     "get_data": "data",
-    "get_classes": "data",
-    "list_images": "data",
     "augmenter": "data",
     # datasets: keras.datasets with offline stand-ins (06-08)
     "ImageData": "datasets",
@@ -92,19 +93,28 @@ _EXPORTS = {
     # imagenet: the 1000 class names
     "imagenet_class_names": "imagenet",
     "decode_imagenet": "imagenet",
-    # models: VGG16 with the lesson's verbs
+    # networks: building the pretrained networks
+    "build_vgg16": "networks",
+    "ImageNetWeightsUnavailable": "networks",
+    "pretrained_or_untrained": "networks",
+    "trainable_parameter_count": "networks",
+    # layers: our layers, and a standardizing layer for a hand-built head
+    "standardization_layer": "layers",
+    # training: fit with a line and a checkpoint per epoch
+    "load_layer_weights": "training",
+    # classifier: the lesson's verbs, once for every network
+    "ImageNetClassifier": "classifier",
+    # models: the networks the lessons run
     "Vgg16": "models",
-    "build_vgg16": "models",
-    "ImageNetWeightsUnavailable": "models",
-    "pretrained_or_untrained": "models",
-    "trainable_parameter_count": "models",
-    # features: cached features, checkpoints, the best epoch
+    # features: cached features and the head's standardizing statistics
     "compute_features": "features",
-    "best_epoch": "features",
-    "load_layer_weights": "features",
-    "shard": "features",
-    "unshard": "features",
-    "shard_batches": "features",
+    "feature_statistics": "features",
+    # epochs: the one rule for the best epoch
+    "best_epoch": "epochs",
+    # sharding: each worker's share, and the shares back in order
+    "shard": "sharding",
+    "unshard": "sharding",
+    "shard_batches": "sharding",
     # analysis: looking at results
     "five_views": "analysis",
     "show_five_views": "analysis",
@@ -160,7 +170,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         summarize,
     )
     from utils.synthetic import generate_dogscats, generate_statefarm
-    from utils.data import augmenter, get_batches, get_classes, get_data, list_images
+    from utils.folders import get_classes, list_images
+    from utils.data import augmenter, get_batches, get_data
     from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
     from utils.scoring import (
         best_clip_level,
@@ -175,14 +186,19 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
     from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
     from utils.imagenet import decode_imagenet, imagenet_class_names
-    from utils.models import (
+    from utils.networks import (
         ImageNetWeightsUnavailable,
-        Vgg16,
         build_vgg16,
         pretrained_or_untrained,
         trainable_parameter_count,
     )
-    from utils.features import best_epoch, compute_features, load_layer_weights, shard, shard_batches, unshard
+    from utils.layers import standardization_layer
+    from utils.training import load_layer_weights
+    from utils.classifier import ImageNetClassifier
+    from utils.models import Vgg16
+    from utils.features import compute_features, feature_statistics
+    from utils.epochs import best_epoch
+    from utils.sharding import shard, shard_batches, unshard
     from utils.analysis import five_views, show_confusion_matrix, show_five_views
     from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
     from utils.submissions import (

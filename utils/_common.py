@@ -80,3 +80,8 @@ def is_offline_error(error):
     except ImportError:
         pass
     return "URL fetch failure" in str(error) or isinstance(error, network_errors)
+
+
+def note(message):
+    """Print `message` as a NOTE: the one format for "this run fell back to something else"."""
+    print("NOTE: " + message.replace("\n", "\n      "))

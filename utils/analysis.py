@@ -11,6 +11,7 @@ as `labels` (predict on batches made with shuffle=False).
 import numpy as np
 
 from utils._common import caveat
+from utils.images import read_image
 from utils.scoring import as_matrix
 
 
@@ -94,13 +95,8 @@ def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
 
 
 def load_image(image):
-    """An image array as is, or the pixels of an image file."""
-    if isinstance(image, np.ndarray):
-        return image
-    from PIL import Image
-
-    with Image.open(image) as picture:
-        return np.asarray(picture.convert("RGB"))
+    """An image array as is, or the upright pixels of an image file."""
+    return image if isinstance(image, np.ndarray) else read_image(image)
 
 
 def show_confusion_matrix(probabilities, labels, class_names, normalize=False):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from utils._common import caveat, is_offline_error
-from utils.data import stratified_subset
+from utils.subsets import stratified_subset
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
