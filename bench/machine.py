@@ -2,8 +2,13 @@
 varies between machines of the same kind (AVX2 only, or AVX-512 with bf16)."""
 
 import os
+import sys
+from pathlib import Path
 
-from utils.hardware import describe_hardware
+# This checkout's utils, not whichever one the venv's editable install points at:
+# every bench imports this module first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from utils.hardware import describe_hardware  # noqa: E402
 
 FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
 

@@ -65,8 +65,7 @@ def feature_pass(extractor, images, batch=BATCH):
 def main():
     import keras
 
-    from utils.hardware import recommended_dtype_policy
-    from utils.models import Vgg16
+    from utils.models import Vgg16, dtype_policy_for
 
     print_machine()
     keras.utils.set_random_seed(0)
@@ -117,9 +116,9 @@ def main():
     print(f"{'mixed_bfloat16 images/s (opt-in)':<46}{rate_bf16:>10.2f}")
     speedup = speedups[len(speedups) // 2]
     print(f"{'  speed-up over float32 (median of rounds)':<46}{speedup:>9.2f}x")
-    policy, why = recommended_dtype_policy()
+    policy, why = dtype_policy_for(Vgg16)
     agrees = (speedup > 1) == (policy != "float32")
-    print(f"  recommended_dtype_policy(): {policy} - {why}")
+    print(f"  dtype_policy_for(Vgg16): {policy} - {why}")
     print(f"  the measured speed-up {'agrees' if agrees else 'DISAGREES'} with that choice")
     print(f"{'  fc2 feature relative error':<46}{feature_error:>10.4f}")
     print(f"{'  head val accuracy, float32 features':<46}{accuracy_fp32:>10.3f}")

@@ -129,3 +129,36 @@ def test_importing_hardware_imports_nothing_heavy():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=utils.repo_root(), check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_16_bit_is_chosen_only_where_it_was_faster():
+    xeon = cpu(XEON_SAPPHIRE)
+    policy, reason = hardware.choose_dtype_policy({"float32": 3.0, "mixed_bfloat16": 1.0}, xeon)
+    assert policy == "mixed_bfloat16" and "3.0x faster" in reason and "amx_bf16" in reason
+    policy, reason = hardware.choose_dtype_policy({"float32": 1.0, "mixed_bfloat16": 1.6}, xeon)
+    assert policy == "float32" and "1.6x slower" in reason
+    policy, _ = hardware.choose_dtype_policy({"float32": 1.0, "mixed_bfloat16": 0.98}, xeon)
+    assert policy == "float32"  # within FASTER_BY: a near-tie stays exact
+    policy, reason = hardware.choose_dtype_policy({"float32": 3.0, "mixed_bfloat16": 1.0}, cpu(SKYLAKE))
+    assert policy == "float32" and "emulated" in reason  # never chosen where it is not native
+
+
+def test_fastest_policy_is_timed_once_per_network_and_machine(tmp_path):
+    timed = []
+
+    def fake_timing(build, policy):  # injected: no model is built, nothing is timed
+        timed.append(policy)
+        return {"float32": 1.0, "mixed_bfloat16": 1.5 if build == "lite" else 0.4}[policy]
+
+    cache, xeon = tmp_path / "choices.json", cpu(XEON_SAPPHIRE)
+    choose = lambda network, hw=xeon: hardware.fastest_dtype_policy(  # noqa: E731
+        network, network, hardware=hw, cache=cache, time_batch=fake_timing
+    )
+    assert choose("vgg")[0] == "mixed_bfloat16"
+    assert choose("lite") == ("float32", choose("lite")[1]) and "slower" in choose("lite")[1]
+    assert timed == ["float32", "mixed_bfloat16"] * 2  # each network timed once, then read back
+    assert choose("vgg")[0] == "mixed_bfloat16" and len(timed) == 4
+    other = cpu(XEON_SAPPHIRE.replace("amx_tile", "amx_tile avx512_vnni"))  # another CPU's flags
+    choose("vgg", other)
+    assert len(timed) == 6
+    assert choose("vgg", cpu(LAPTOP))[0] == "float32" and len(timed) == 6  # not native: no timing

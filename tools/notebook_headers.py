@@ -37,9 +37,12 @@ def header_markdown(notebook):
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
         f"({colab_url(notebook.file)})\n\n"
         f"**What you will learn**\n\n{goals}\n\n"
-        f"**Time:** about {notebook.cpu_minutes} min on a CPU, {notebook.gpu_minutes} min "
-        f"on a GPU with the full data. With `COURSE_PROFILE=quick` (what `make course` and "
-        f"the tests use) it runs on the small generated dataset in a few minutes."
+        + (
+            notebook.time_note
+            or f"**Time:** about {notebook.cpu_minutes} min on a CPU, {notebook.gpu_minutes} min "
+            f"on a GPU with the full data. With `COURSE_PROFILE=quick` (what `make course` and "
+            f"the tests use) it runs on the small generated dataset in a few minutes."
+        )
     )
 
 
@@ -134,7 +137,7 @@ def tagged(cell, tag):
     """Mark a generated cell. Its id is its tag, so rewriting never changes it."""
     cell.metadata["tags"] = [tag]
     cell.id = tag
-    if tag == SETUP_TAG:  # folded away: JupyterLab hides the source, Colab shows a form
+    if tag in (SETUP_TAG, HARDWARE_TAG):  # folded away: JupyterLab hides the source, Colab shows a form
         cell.metadata["jupyter"] = {"source_hidden": True}
         cell.metadata["cellView"] = "form"
     return cell

@@ -45,6 +45,7 @@ _EXPORTS = {
     "download": "kaggle",
     "KaggleDownloadError": "kaggle",
     "KaggleCredentialsError": "kaggle",
+    "download_unless_generated": "kaggle",
     # prepare: train/valid/sample folders, made safely
     "prepare_dogscats": "prepare",
     "prepare_statefarm": "prepare",
@@ -78,6 +79,10 @@ _EXPORTS = {
     "best_clip_level": "scoring",
     "clipping_effect": "scoring",
     "per_class_accuracy": "scoring",
+    "compare": "scoring",
+    "Comparison": "scoring",
+    "image_log_losses": "scoring",
+    "explain_clipping": "scoring",
     # conv_arithmetic: output sizes and parameter counts
     "conv_output_size": "conv_arithmetic",
     "conv_params": "conv_arithmetic",
@@ -98,6 +103,7 @@ _EXPORTS = {
     "ImageNetWeightsUnavailable": "networks",
     "pretrained_or_untrained": "networks",
     "trainable_parameter_count": "networks",
+    "dtype_policy_for": "models",
     # layers: our layers, and a standardizing layer for a hand-built head
     "standardization_layer": "layers",
     # training: fit with a line and a checkpoint per epoch
@@ -111,6 +117,7 @@ _EXPORTS = {
     "feature_statistics": "features",
     # epochs: the one rule for the best epoch
     "best_epoch": "epochs",
+    "at_epoch": "epochs",
     # sharding: each worker's share, and the shares back in order
     "shard": "sharding",
     "unshard": "sharding",
@@ -119,16 +126,21 @@ _EXPORTS = {
     "five_views": "analysis",
     "show_five_views": "analysis",
     "show_confusion_matrix": "analysis",
+    "read_learning_curves": "analysis",
+    "confidence_vs_accuracy": "analysis",
+    "read_five_views": "analysis",
     # submissions: Kaggle files
     "write_dogscats_submission": "submissions",
     "write_statefarm_submission": "submissions",
     "write_submission": "submissions",
     "submit_to_kaggle": "submissions",
     "show_download_link": "submissions",
+    "submit_or_show": "submissions",
     "SubmissionError": "submissions",
     # hardware: what machine this is, the dtype policy that suits it, run-time estimate
     "describe_hardware": "hardware",
     "recommended_dtype_policy": "hardware",
+    "fastest_dtype_policy": "hardware",
     "check_hardware": "hardware",
 }
 
@@ -157,7 +169,13 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         plots,
     )
     from utils.provenance import describe_data, is_generated
-    from utils.kaggle import COMPETITIONS, KaggleCredentialsError, KaggleDownloadError, download
+    from utils.kaggle import (
+        COMPETITIONS,
+        KaggleCredentialsError,
+        KaggleDownloadError,
+        download,
+        download_unless_generated,
+    )
     from utils.prepare import (
         count_images,
         locate,
@@ -179,6 +197,10 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         clip_log_loss_table,
         clip_multiclass,
         clipping_effect,
+        Comparison,
+        compare,
+        explain_clipping,
+        image_log_losses,
         log_loss,
         per_class_accuracy,
     )
@@ -195,15 +217,28 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.layers import standardization_layer
     from utils.training import load_layer_weights
     from utils.classifier import ImageNetClassifier
-    from utils.models import Vgg16
+    from utils.models import Vgg16, dtype_policy_for
     from utils.features import compute_features, feature_statistics
-    from utils.epochs import best_epoch
+    from utils.epochs import at_epoch, best_epoch
     from utils.sharding import shard, shard_batches, unshard
-    from utils.analysis import five_views, show_confusion_matrix, show_five_views
-    from utils.hardware import check_hardware, describe_hardware, recommended_dtype_policy
+    from utils.analysis import (
+        confidence_vs_accuracy,
+        five_views,
+        read_five_views,
+        read_learning_curves,
+        show_confusion_matrix,
+        show_five_views,
+    )
+    from utils.hardware import (
+        check_hardware,
+        describe_hardware,
+        fastest_dtype_policy,
+        recommended_dtype_policy,
+    )
     from utils.submissions import (
         SubmissionError,
         show_download_link,
+        submit_or_show,
         submit_to_kaggle,
         write_dogscats_submission,
         write_statefarm_submission,

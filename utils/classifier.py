@@ -269,16 +269,15 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
             print(f"{name:<24} {p:.4f}{self.caveat}")
         return probabilities, indices, names
 
-    def finetune(
-        self, batches, features_layer=None, hidden_units=(), dropout=0.0, lr=0.001, optimizer="adam"
-    ):
+    def finetune(self, batches, features_layer=None, lr=0.001, optimizer="adam", **head):
         """Replace the layers after `features_layer` (default: head_input) with a new head for the
         batches' classes; the rest is frozen. For VGG16: 'fc2' is lesson 1, 'block5_pool' State
-        Farm, 'predictions' with optimizer='rmsprop' lesson 2's linear model."""
+        Farm, 'predictions' with optimizer='rmsprop' lesson 2's linear model.
+        head: hidden_units, dropout, batch_norm, as head_layers takes them."""
         class_names, features_layer = _class_names_of(batches), features_layer or self.head_input
         check_optimizer(optimizer)
         features = self.base.get_layer(features_layer).output
-        layers = head_layers(len(class_names), len(features.shape) > 2, hidden_units, dropout)
+        layers = head_layers(len(class_names), conv_features=len(features.shape) > 2, **head)
         with self._scope():
             model = keras.Model(self.base.input, apply_layers(layers, features), name="finetuned")
         self._start(model, class_names, features_layer)

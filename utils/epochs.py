@@ -38,6 +38,20 @@ def best_epoch(history, monitor="val_loss", mode="auto"):
     return epochs[best] + 1
 
 
+def at_epoch(history, epoch):
+    """Every metric of `history` at `epoch` (counting from 1, as best_epoch and checkpoints do).
+
+    Pairs with load_best_checkpoint: `utils.at_epoch(history, epoch)["val_accuracy"]`
+    is the reloaded epoch's validation accuracy, whichever epoch a run started at.
+    """
+    logs = getattr(history, "history", history)
+    epochs = list(getattr(history, "epoch", None) or range(len(next(iter(logs.values())))))
+    if epoch - 1 not in epochs:
+        raise ValueError(f"epoch {epoch} is not in this history (epochs {epochs[0] + 1}..{epochs[-1] + 1})")
+    row = epochs.index(epoch - 1)
+    return {metric: values[row] for metric, values in logs.items()}
+
+
 def checkpoint_name(part, epoch):
     """'head_epoch03.weights.h5': the trained part's name and the epoch it ended."""
     return f"{part}_epoch{epoch:02d}.weights.h5"

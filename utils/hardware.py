@@ -5,13 +5,15 @@ needs to know and no device list was passed in, and the speed measurement is one
 NumPy matmul, run only in the full profile on a CPU.
 """
 
+import hashlib
+import json
 import os
 import platform
 import sys
 import time
 from dataclasses import dataclass
 
-from utils.config import is_quick
+from utils.config import build_root, is_quick
 
 # CPU flags (as /proc/cpuinfo spells them) that make bfloat16 arithmetic native.
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -21,6 +23,10 @@ SHOWN_CPU_FLAGS = ("avx512f", *BF16_CPU_FLAGS)
 # (bench/vgg_forward.py's target), so a notebook's FLOPs divided by (matmul rate x share)
 # estimates its run time.
 CPU_TRAINING_SHARE = 0.45
+# A 16-bit policy must beat float32's time for one batch by this share to be chosen: a
+# tie or a near-tie stays float32 (exact, and no slower).
+FASTER_BY = 0.05
+DTYPE_CHOICES_FILE = "dtype_policies.json"  # under build/: one timing per network and machine
 MATMUL_N = 1024  # about 2 GFLOP: a few hundredths of a second on a laptop
 COLAB_GPU_STEPS = "Runtime > Change runtime type > a GPU (e.g. T4 GPU) > Save, then run from the top"
 
@@ -122,6 +128,75 @@ def recommended_dtype_policy(hardware=None):
     if native:
         return "mixed_bfloat16", f"the CPU computes bfloat16 natively ({', '.join(native)})"
     return "float32", "the CPU has no native bfloat16 (no AVX-512 BF16 or AMX): 16-bit would be emulated"
+
+
+def choose_dtype_policy(seconds, hardware=None):
+    """(policy, reason) from `seconds` = {policy: seconds for one batch}, as timed on `hardware`.
+
+    The 16-bit policy wins only where the hardware computes it natively and it ran at
+    least FASTER_BY faster than float32; otherwise float32, never slower. `reason` is
+    one sentence a notebook can print.
+    """
+    native, why_native = recommended_dtype_policy(hardware)
+    if native == "float32" or native not in seconds:
+        return "float32", why_native
+    fast, exact = seconds[native], seconds["float32"]
+    timed = f"one batch took {fast:.2f} s in {native} against {exact:.2f} s in float32"
+    if fast <= exact * (1 - FASTER_BY):
+        return native, f"{timed} ({exact / fast:.1f}x faster) on this machine, where {why_native}"
+    verdict = f"{fast / exact:.1f}x slower" if fast > exact else "no clear gain"
+    return "float32", f"{timed} ({verdict}) on this machine, so float32 though {why_native}"
+
+
+def machine_key(network, hardware):
+    """What a dtype choice depends on: the network, the device (CPU model and flags, or the
+    GPUs) and the Keras version."""
+    from importlib.metadata import version
+
+    if hardware.gpus:
+        device = ", ".join(_gpu_text(gpu) for gpu in hardware.gpus)
+    else:
+        flags = hashlib.sha1(" ".join(sorted(hardware.cpu_flags)).encode()).hexdigest()[:12]
+        device = f"{hardware.cpu_model}, flags {flags}"
+    return f"{network} | {device} | keras {version('keras')}"
+
+
+def fastest_dtype_policy(network, build, hardware=None, cache=None, time_batch=None):
+    """(policy, reason): the dtype policy `network` runs fastest in on this machine.
+
+    build(policy) -> a Keras model from images to features, built under `policy`.
+    Where 16-bit maths is native, one batch is timed each way (time_batch(build,
+    policy) -> seconds, default time_one_batch) the first time; the answer is kept
+    in `cache` (default build/dtype_policies.json), keyed by network and machine,
+    so later calls time nothing. Elsewhere it is float32 without timing.
+    """
+    hardware = hardware or describe_hardware()
+    native, why_native = recommended_dtype_policy(hardware)
+    if native == "float32":
+        return native, why_native
+    cache = build_root() / DTYPE_CHOICES_FILE if cache is None else cache
+    known = json.loads(cache.read_text()) if cache.exists() else {}
+    key = machine_key(network, hardware)
+    if key not in known:
+        time_batch = time_batch or time_one_batch
+        seconds = {policy: time_batch(build, policy) for policy in ("float32", native)}
+        policy, reason = choose_dtype_policy(seconds, hardware)
+        known[key] = {"policy": policy, "reason": reason, "seconds": seconds}
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    return known[key]["policy"], known[key]["reason"]
+
+
+def time_one_batch(build, policy, batch_size=16):
+    """Seconds for one batch of `batch_size` images through build(policy), after a warm-up."""
+    import numpy as np
+
+    model = build(policy)
+    images = np.random.default_rng(0).uniform(0, 255, (batch_size, *model.input_shape[1:])).astype("float32")
+    model.predict_on_batch(images)  # compiles; not timed
+    start = time.perf_counter()
+    model.predict_on_batch(images)
+    return time.perf_counter() - start
 
 
 def matmul_gflops(n=MATMUL_N, repeats=3):

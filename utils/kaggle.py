@@ -362,3 +362,20 @@ def _lift_out_of_imgs(dest):
         nested = Path(dest) / "imgs" / split
         if nested.is_dir() and not (Path(dest) / split).exists():
             nested.rename(Path(dest) / split)
+
+
+def download_unless_generated(name, dest=None):
+    """The notebooks' download step: skip generated data, else download and print any failure's advice.
+
+    Returns True when `dest` (default data_root()/name) holds real data after the call.
+    """
+    dest = Path(dest) if dest is not None else data_root() / name
+    if is_generated(dest):
+        print(f"{dest}: generated sample data is in place, so the download is skipped.")
+        return False
+    try:
+        download(name, dest)
+    except KaggleDownloadError as error:
+        print(f"Download failed:\n{error}")
+        return False
+    return True

@@ -63,12 +63,19 @@ class Standardize(keras.layers.Layer):
         self.std.assign(std.astype("float32"))
 
 
-def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0):
-    """The layers of a new classifier head: [Flatten], Standardize, [Dense+Dropout...], softmax."""
+def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0, batch_norm=False):
+    """A new classifier head: [Flatten], Standardize, [Dense+[BatchNorm]+Dropout...], softmax."""
     layers = [keras.layers.Flatten(name="head_flatten")] if conv_features else []
     layers.append(Standardize(name="head_standardize"))
     for i, units in enumerate(hidden_units, start=1):
-        layers.append(keras.layers.Dense(units, activation="relu", name=f"head_dense_{i}"))
+        if batch_norm:  # normalise the Dense outputs before the ReLU, as Ioffe & Szegedy do
+            layers += [
+                keras.layers.Dense(units, name=f"head_dense_{i}"),
+                keras.layers.BatchNormalization(name=f"head_batchnorm_{i}"),
+                keras.layers.Activation("relu", name=f"head_relu_{i}"),
+            ]
+        else:
+            layers.append(keras.layers.Dense(units, activation="relu", name=f"head_dense_{i}"))
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"head_dropout_{i}"))
     # float32 output keeps probabilities exact under a mixed-precision policy.

@@ -9,6 +9,8 @@
 one probability of class 1 per image), in the same order as `labels`.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from utils._common import caveat
@@ -154,3 +156,106 @@ def per_class_accuracy(y_true, y_pred, num_classes=None):
     hits = np.bincount(y_true[y_true == y_pred], minlength=num_classes)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, hits / totals, np.nan)
+
+
+# ---------------------------------------------------------------- is a difference real?
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What `compare` found. str() is the sentence a notebook prints."""
+
+    metric: str
+    names: tuple
+    before: float
+    after: float
+    noise: float  # two standard errors of the difference
+    verdict: str  # "better", "worse" or "within noise"
+    n: int
+
+    def __str__(self):
+        band = f"two standard errors on {self.n:,} images: ±{self.noise:.3f}"
+        if self.verdict == "within noise":
+            reading = f"within noise ({band}), so this run cannot tell them apart"
+        else:
+            reading = f"{self.names[1]} is {self.verdict}, beyond noise ({band})"
+        return (
+            f"{self.metric}: {self.names[0]} {self.before:.3f}, {self.names[1]} {self.after:.3f} "
+            f"({self.after - self.before:+.3f}): {reading}"
+        )
+
+
+def compare(
+    before, after, n=None, *, metric="validation accuracy", names=("before", "after"), lower_is_better=False
+):
+    """The course's one noise test: is `after` really better or worse than `before`?
+
+    Two accuracies (fractions of n images each): the binomial standard error of
+    their difference, sqrt(p1(1-p1)/n + p2(1-p2)/n). Two arrays of per-image values
+    (log losses, 0/1 hits) on the same images: the standard error of the mean
+    paired difference. A difference within two standard errors is "within noise".
+    """
+    if np.ndim(before) == 0:
+        if not n:
+            raise ValueError(
+                "compare(accuracy, accuracy, n): give n, the number of images each was measured on"
+            )
+        p1, p2 = float(before), float(after)
+        se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+        noise = max(2 * se, 1 / n)  # one image is never evidence
+    else:
+        before, after = np.asarray(before, dtype="float64"), np.asarray(after, dtype="float64")
+        if before.shape != after.shape or before.ndim != 1 or len(before) < 2:
+            raise ValueError(
+                f"per-image values must be two 1-D arrays of one length, got {before.shape}, {after.shape}"
+            )
+        n = len(before)
+        noise = 2 * np.std(after - before, ddof=1) / np.sqrt(n)
+        p1, p2 = float(before.mean()), float(after.mean())
+    gain = (p1 - p2) if lower_is_better else (p2 - p1)
+    verdict = "within noise" if abs(p2 - p1) <= noise else ("better" if gain > 0 else "worse")
+    return Comparison(metric, tuple(names), p1, p2, float(noise), verdict, int(n))
+
+
+def image_log_losses(probabilities, labels, eps=1e-15):
+    """Each image's log loss, -log(probability of its true class): what log_loss averages."""
+    matrix = as_matrix(probabilities)
+    matrix = matrix / matrix.sum(axis=1, keepdims=True)
+    labels = np.asarray(labels, dtype="int64")
+    return -np.log(np.clip(matrix[np.arange(len(labels)), labels], eps, 1 - eps))
+
+
+def explain_clipping(probabilities, labels, rows, note=""):
+    """Print why the clip level chosen from `rows` (clip_log_loss_table's) is what this run submits.
+
+    Counts the confident mistakes and right answers at the chosen level (the gentlest
+    level tried when none was chosen), and passes clipped vs unclipped per-image
+    log losses through the noise test. Returns that Comparison.
+    """
+    chosen = best_clip_level(rows)
+    level = chosen or max(row["high"] for row in rows if row["high"] is not None)
+    effect = clipping_effect(probabilities, labels, level)
+    print(
+        f"{effect['confident_wrong']} of {len(labels)} validation predictions were wrong with a probability "
+        f"above {level:g} (confident mistakes), {effect['confident_right']} were right with it."
+    )
+    print(
+        f"Clipping at {level:g} changes the summed log loss of the wrong answers by {-effect['saved']:+.3f} "
+        f"and of the right answers by {effect['paid']:+.3f}.{note}"
+    )
+    unclipped = image_log_losses(probabilities, labels)
+    clipped = image_log_losses(clip_multiclass(as_matrix(probabilities), level), labels)
+    verdict = compare(
+        unclipped,
+        clipped,
+        metric="validation log loss",
+        names=("unclipped", f"clipped at {level:g}"),
+        lower_is_better=True,
+    )
+    print(verdict)
+    print(
+        "We submit unclipped: no level lowered the validation log loss."
+        if chosen is None
+        else f"We submit clipped at {chosen:g}, the level with the lowest validation log loss."
+    )
+    return verdict

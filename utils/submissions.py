@@ -258,3 +258,21 @@ def submit_to_kaggle(path, competition, message, client=None):
         ) from None
     print(f"submitted {path} to {slug}: {message}")
     return result
+
+
+def submit_or_show(path, competition, message, submit=False, generated=False):
+    """Upload `path` when `submit` is True and the data is real; otherwise print how to.
+
+    Competitions limit submissions per day, so notebooks upload only on request,
+    and never a submission made from generated data.
+    """
+    from utils.kaggle import competition_slug
+
+    if submit and not generated:
+        return submit_to_kaggle(path, competition, message)
+    why = "it was made from generated data" if generated else "SUBMIT is False"
+    print(f"Not submitted ({why}). With real data and SUBMIT = True this runs:")
+    print(f"    utils.submit_to_kaggle({str(path)!r}, {competition!r}, {message!r})")
+    print("or, from a terminal:")
+    print(f"    kaggle competitions submit -c {competition_slug(competition)} -f {path} -m {message!r}")
+    return None
