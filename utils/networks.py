@@ -7,11 +7,11 @@ other keras.applications network.
 """
 
 import contextlib
-import os
 from pathlib import Path
 
 import numpy as np
 
+from utils.config import keras_weights_cache
 from utils.provenance import UNTRAINED, is_offline_error, note
 from utils.layers import CaffePreprocessing
 from utils.quiet_keras import import_keras
@@ -23,11 +23,6 @@ IMAGENET_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 
 class ImageNetWeightsUnavailable(RuntimeError):
     """The ImageNet weights could not be downloaded or found in Keras's cache."""
-
-
-def keras_weights_cache():
-    """Where Keras keeps downloaded weights: $KERAS_HOME/models or ~/.keras/models."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
 def imagenet_weights_help():
