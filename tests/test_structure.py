@@ -15,7 +15,7 @@ BASE_MODULES = [
     "files",
     "provenance",
     "arrays",
-    "plotting",
+    "labels",
     "imagenet",
     "images",
     "epochs",

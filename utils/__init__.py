@@ -25,7 +25,8 @@ _EXPORTS = {
     "save_array": "arrays",
     "load_array": "arrays",
     "ArrayWriter": "arrays",
-    "onehot": "arrays",
+    # labels: integers, one-hot rows, scores
+    "onehot": "labels",
     # plotting (the module is not called `plots`, so it can't shadow plots())
     "plots": "plotting",
     "plot_confusion_matrix": "plotting",
@@ -156,7 +157,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         repo_root,
         seed_everything,
     )
-    from utils.arrays import ArrayWriter, load_array, onehot, save_array
+    from utils.arrays import ArrayWriter, load_array, save_array
+    from utils.labels import onehot
     from utils.plotting import (
         animate_line_fit,
         plot_confusion_matrix,
