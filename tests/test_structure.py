@@ -143,7 +143,6 @@ NOT_YET_SPLIT = {
     "data.py:get_batches",
     "datasets.py:load_mnist",
     "datasets.py:load_cifar10",
-    "datasets.py:make_shape_images",
     "folders.py:list_images",
     "synthetic.py:generate_statefarm",
 }
