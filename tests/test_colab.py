@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import utils
-from tools import catalogue, course, notebook_headers
+from tools import catalogue, environments, notebook_headers
 
 ROOT = utils.repo_root()
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -98,10 +98,10 @@ def setup_cell(path):
 
 def extra_pythons():
     """Interpreters of the other supported Pythons' venvs, where they are set up."""
-    found = [pytest.param(sys.executable, id=course.this_python())]
-    for version in course.SUPPORTED:
-        python = course.venv_python(course.venv_for(version))
-        if version != course.this_python():
+    found = [pytest.param(sys.executable, id=environments.this_python())]
+    for version in environments.SUPPORTED:
+        python = environments.venv_python(environments.venv_for(version))
+        if version != environments.this_python():
             found.append(
                 pytest.param(
                     str(python),
@@ -188,7 +188,7 @@ def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_pat
     assert result["cwd"] == str(course_dir / "notebooks")
     compiles = [line for line in printed if "pip compiles it" in line]
     python_version = next(p.id for p in PYTHONS if p.values[0] == python)
-    assert bool(compiles) == (python_version not in catalogue.BCOLZ_WHEEL_PYTHONS)
+    assert bool(compiles) == (python_version not in environments.BCOLZ_WHEEL_PYTHONS)
     assert f"Installing: {requirement('bcolz')} (missing)" in printed
     assert printed[-1] == f"Course at {course_dir} - datasets go in {course_dir / 'data'}"
 

@@ -25,7 +25,8 @@ _EXPORTS = {
     "save_array": "arrays",
     "load_array": "arrays",
     "ArrayWriter": "arrays",
-    "onehot": "arrays",
+    # labels: integers, one-hot rows, scores
+    "onehot": "labels",
     # plotting (the module is not called `plots`, so it can't shadow plots())
     "plots": "plotting",
     "plot_confusion_matrix": "plotting",
@@ -70,7 +71,7 @@ _EXPORTS = {
     "ImageData": "datasets",
     "load_mnist": "datasets",
     "load_cifar10": "datasets",
-    "make_shape_images": "datasets",
+    "make_shape_images": "synthetic_shapes",
     # scoring: log loss, clipping, per-class accuracy
     "log_loss": "scoring",
     "clip_binary": "scoring",
@@ -156,7 +157,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         repo_root,
         seed_everything,
     )
-    from utils.arrays import ArrayWriter, load_array, onehot, save_array
+    from utils.arrays import ArrayWriter, load_array, save_array
+    from utils.labels import onehot
     from utils.plotting import (
         animate_line_fit,
         plot_confusion_matrix,
@@ -189,7 +191,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.synthetic import generate_dogscats, generate_statefarm
     from utils.folders import get_classes, list_images
     from utils.data import augmenter, get_batches, get_data
-    from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
+    from utils.datasets import ImageData, load_cifar10, load_mnist
+    from utils.synthetic_shapes import make_shape_images
     from utils.scoring import (
         best_clip_level,
         clip_binary,
