@@ -23,7 +23,7 @@ from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
 from utils.labels import onehot
 from utils.layers import CaffePreprocessing
-from utils.models import Vgg16
+from utils.models import EfficientNetLite0, Vgg16, imagenet_network
 from utils.networks import ImageNetWeightsUnavailable
 from utils.sharding import shard_batches, unshard
 
@@ -504,3 +504,20 @@ def test_a_share_of_batches_holds_every_count_th_image(data):
     ]
     np.testing.assert_array_equal(unshard(images), train.images)
     np.testing.assert_array_equal(unshard([s.labels for s in shares]), train.labels)
+
+
+def test_imagenet_network_builds_the_named_network_and_refuses_others():
+    vgg = imagenet_network("vgg16", weights=None, input_shape=SHAPE)
+    lite = imagenet_network("efficientnet_lite0", weights=None, input_shape=SHAPE)
+    assert type(vgg) is Vgg16 and type(lite) is EfficientNetLite0
+    assert lite.feature_extractor().output.shape == (None, 1280) and lite.caveat == "  [untrained weights]"
+    with pytest.raises(ValueError, match="'resnet50' is not a course network"):
+        imagenet_network("resnet50")
+
+
+def test_only_an_untrained_networks_head_standardizes(data, capsys):
+    pretrained = EfficientNetLite0(input_shape=SHAPE)  # ImageNet weights from the installed package
+    pretrained.finetune(data[0])
+    assert [layer.name for layer in pretrained.head_model.layers[1:]] == ["head_predictions"]
+    pretrained.fit(data[0], epochs=1, verbose=0)
+    assert "measuring feature mean/std" not in capsys.readouterr().out

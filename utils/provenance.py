@@ -44,6 +44,11 @@ GENERATED = "generated data"
 UNTRAINED = "untrained weights"
 
 
+def weights_standing_in(network):
+    """The one wording for another network's ImageNet weights standing in for the lesson's VGG16."""
+    return f"{network} ImageNet weights standing in for VGG16's"
+
+
 class Caveat(str):
     """Where a result's data and weights came from: the text of the flags that apply ('' for none).
 
