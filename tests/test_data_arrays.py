@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from utils import arrays
-from utils.data import get_batches, get_classes, get_data
+from utils.data import get_batches, get_data
+from utils.folders import get_classes
 
 TARGET = (24, 32)
 

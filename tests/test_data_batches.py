@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils.data import get_batches, list_images
+from utils.data import get_batches
+from utils.folders import list_images
 
 SIZE = (64, 48)  # small images keep the tests fast
 TARGET = (32, 32)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import data
+from utils import image_cache
 from utils.data import get_batches, get_data
 
 TARGET = (16, 16)
@@ -87,7 +87,7 @@ def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(f
     import tensorflow as tf
 
     with monkeypatch.context() as patch:
-        patch.setattr(data, "_resized_uint8", lambda *args: tf.zeros((*TARGET, 3), tf.uint8))
+        patch.setattr(image_cache, "resized_uint8", lambda *args: tf.zeros((*TARGET, 3), tf.uint8))
         again = get_batches(folder, batch_size=8, shuffle=False, target_size=TARGET, cache=cache)
         assert again.cache == first.cache and np.array_equal(epoch(again)[0], original)
 
@@ -113,12 +113,12 @@ def test_other_target_sizes_and_folders_get_their_own_disk_cache(folder, tmp_pat
 
 
 def test_auto_uses_disk_when_the_images_would_not_fit_the_memory_budget(folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_fits_in_memory", lambda nbytes: False)
-    monkeypatch.setattr(data, "_default_cache_root", lambda: tmp_path / "image_cache")
+    monkeypatch.setattr(image_cache, "_fits_in_memory", lambda nbytes: False)
+    monkeypatch.setattr(image_cache, "_default_cache_root", lambda: tmp_path / "image_cache")
     batches = get_batches(folder, shuffle=False, target_size=TARGET)
     epoch(batches)
     assert Path(batches.cache).parent.parent.parent == tmp_path / "image_cache"
-    monkeypatch.setattr(data, "_fits_in_memory", lambda nbytes: True)
+    monkeypatch.setattr(image_cache, "_fits_in_memory", lambda nbytes: True)
     assert get_batches(folder, shuffle=False, target_size=TARGET).cache == "memory"
 
 

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import re
 import sys
-import types
 import warnings
 
 import keras
@@ -18,10 +17,15 @@ import tensorflow as tf
 from PIL import Image
 
 from utils import features as features_module
-from utils import imagenet, models
+from utils import imagenet, networks, training
 from utils.arrays import is_array_dir
+from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
-from utils.models import CaffePreprocessing, ImageNetWeightsUnavailable, Vgg16
+from utils.labels import onehot
+from utils.layers import CaffePreprocessing
+from utils.models import EfficientNetLite0, Vgg16, imagenet_network
+from utils.networks import ImageNetWeightsUnavailable
+from utils.sharding import shard_batches, unshard
 
 SIZE = 32
 SHAPE = (SIZE, SIZE, 3)
@@ -60,8 +64,8 @@ class ArrayBatches:
         self.batch_size = batch_size
         self.filenames = [f"img_{i}.png" for i in range(len(images))]
         self.path = "in-memory"
-        onehot = np.eye(len(class_names), dtype="float32")[self.labels]
-        self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(batch_size)
+        encoded = onehot(self.labels, len(class_names))
+        self.dataset = tf.data.Dataset.from_tensor_slices((images, encoded)).batch(batch_size)
 
     @property
     def num_images(self):
@@ -201,7 +205,7 @@ def test_finetune_replaces_the_top_and_freezes_the_rest(data):
     assert "predictions" not in names
     assert names[names.index("fc2") + 1 :] == ["head_standardize", "head_predictions"]
     assert vgg.model.output.shape[-1] == 2 and vgg.class_names == train.class_names
-    assert models.trainable_parameter_count(vgg.model) == 4096 * 2 + 2
+    assert networks.trainable_parameter_count(vgg.model) == 4096 * 2 + 2
     with pytest.raises(ValueError, match="at least 2 classes"):
         vgg.finetune(ArrayBatches(striped_images(4, seed=0)[0], np.zeros(4, "int64"), class_names=["only"]))
 
@@ -420,33 +424,36 @@ def test_training_hides_tensorflows_retracing_warning(capsys):
             )
             return "history"
 
-    vgg = types.SimpleNamespace(caveat="", epochs_done=0, untrained=True)
     handler = logging.StreamHandler(sys.stdout)
     logging.getLogger("tensorflow").addHandler(handler)
     try:
-        assert features_module.train(vgg, RetracingModel(), data=None, epochs=2, verbose=0) == "history"
+        assert training.train(RetracingModel(), None, first_epoch=0, epochs=2, verbose=0) == "history"
         logging.getLogger("tensorflow").warning("outside training: shown")
     finally:
         logging.getLogger("tensorflow").removeHandler(handler)
     out = capsys.readouterr().out
     assert "retracing" not in out and "outside training: shown" in out
-    assert vgg.epochs_done == 2
 
 
 # ---------------------------------------------------------------- choosing the epoch
 
 
-def test_best_epoch_is_chosen_on_validation_loss_and_counts_like_checkpoints():
-    assert features_module.best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
-    assert features_module.best_epoch({"val_loss": [0.2, 0.3, 0.4]}) == 1
-    assert features_module.best_epoch({"val_accuracy": [0.9, 0.7]}, monitor="val_accuracy") == 2
+def test_best_epoch_takes_the_lowest_loss_and_the_highest_accuracy_and_counts_like_checkpoints():
+    assert best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
+    assert best_epoch({"val_loss": [0.2, 0.3, 0.4]}) == 1
+    assert best_epoch({"val_accuracy": [0.7, 0.9, 0.8]}, monitor="val_accuracy") == 2  # auto: max
+    assert best_epoch({"val_accuracy": [0.7, 0.9, 0.9]}, monitor="val_accuracy", mode="max") == 2
+    assert best_epoch({"val_accuracy": [0.7, 0.9]}, monitor="val_accuracy", mode="min") == 1
+    assert best_epoch({"val_error": [0.3, 0.1]}, monitor="val_error", mode="max") == 1
 
     class SecondRun:  # a fit that continued from epoch 3, as Vgg16's runs do
         history, epoch = {"val_loss": [0.9, 0.1]}, [3, 4]
 
-    assert features_module.best_epoch(SecondRun()) == 5
+    assert best_epoch(SecondRun()) == 5
     with pytest.raises(ValueError, match="validation data"):
-        features_module.best_epoch({"loss": [1.0, 0.5]})
+        best_epoch({"loss": [1.0, 0.5]})
+    with pytest.raises(ValueError, match="mode"):
+        best_epoch({"val_loss": [1.0]}, mode="lowest")
 
 
 def test_load_best_checkpoint_restores_the_epoch_with_the_lowest_validation_loss(data, tmp_path):
@@ -463,6 +470,11 @@ def test_load_best_checkpoint_restores_the_epoch_with_the_lowest_validation_loss
     assert vgg.load_best_checkpoint(history, tmp_path) == best
     loss, _ = vgg.head_model.evaluate(val_features, np.eye(2)[val_labels], verbose=0)
     assert loss == pytest.approx(losses[best - 1], rel=1e-4)
+    accuracies = history.history["val_accuracy"]
+    most_accurate = int(np.argmax(accuracies)) + 1
+    assert vgg.load_best_checkpoint(history, tmp_path, monitor="val_accuracy") == most_accurate
+    _, accuracy = vgg.head_model.evaluate(val_features, np.eye(2)[val_labels], verbose=0)
+    assert accuracy == pytest.approx(accuracies[most_accurate - 1], abs=1e-6)
 
 
 def test_feature_pass_equals_predict_traces_once_and_gives_float32(data, tmp_path):
@@ -484,11 +496,28 @@ def test_feature_pass_equals_predict_traces_once_and_gives_float32(data, tmp_pat
 
 def test_a_share_of_batches_holds_every_count_th_image(data):
     train, _ = data
-    shares = [features_module.shard_batches(train, index, 3) for index in range(3)]
+    shares = [shard_batches(train, index, 3) for index in range(3)]
     assert sum(share.num_images for share in shares) == train.num_images
     images = [
         np.concatenate(list(share.dataset.map(features_module.images_of).as_numpy_iterator()))
         for share in shares
     ]
-    np.testing.assert_array_equal(features_module.unshard(images), train.images)
-    np.testing.assert_array_equal(features_module.unshard([s.labels for s in shares]), train.labels)
+    np.testing.assert_array_equal(unshard(images), train.images)
+    np.testing.assert_array_equal(unshard([s.labels for s in shares]), train.labels)
+
+
+def test_imagenet_network_builds_the_named_network_and_refuses_others():
+    vgg = imagenet_network("vgg16", weights=None, input_shape=SHAPE)
+    lite = imagenet_network("efficientnet_lite0", weights=None, input_shape=SHAPE)
+    assert type(vgg) is Vgg16 and type(lite) is EfficientNetLite0
+    assert lite.feature_extractor().output.shape == (None, 1280) and lite.caveat == "  [untrained weights]"
+    with pytest.raises(ValueError, match="'resnet50' is not a course network"):
+        imagenet_network("resnet50")
+
+
+def test_only_an_untrained_networks_head_standardizes(data, capsys):
+    pretrained = EfficientNetLite0(input_shape=SHAPE)  # ImageNet weights from the installed package
+    pretrained.finetune(data[0])
+    assert [layer.name for layer in pretrained.head_model.layers[1:]] == ["head_predictions"]
+    pretrained.fit(data[0], epochs=1, verbose=0)
+    assert "measuring feature mean/std" not in capsys.readouterr().out

@@ -51,6 +51,77 @@ def test_notebooks_do_not_redefine_utils(path):
                 assert node.name not in exported, f"{path.name} redefines utils.{node.name}"
 
 
+# Functions and classes a notebook may define: the from-scratch code the lesson is about.
+# Anything else a notebook needs lives in utils (one home), to be read with `??`.
+OWN_DEFINITIONS = {
+    "03_statefarm": {"features_and_labels"},  # rows of the cached features for a split of DriverImages
+    "04_sgd_intro": {"predict", "mse", "gradients", "step", "activation_scales"},
+    "08_transfer_learning_resnet50": {"centre_square"},  # the photo preparation part 1 teaches
+    "09_mnist_pytorch": {"DigitImages", "MnistConvnet", "train_one_epoch", "predict", "evaluate"},
+}
+# Hand-written versions of what utils already does, and the utils call to use instead.
+REIMPLEMENTED = {
+    r"sum\(.*trainable_weights": "utils.trainable_parameter_count(model)",
+    r"argmin\(.*(val_loss|history)": "the epoch load_best_checkpoint returns, and utils.at_epoch",
+    r"/ 255\.0?\)\[\.\.\., None\]": "utils.to_channels_last",
+    r"kaggle competitions submit": "utils.submit_or_show",
+    r"except utils\.KaggleDownloadError": "utils.download_unless_generated",
+    r"2 \* np\.sqrt\(.*\(1 - ": "utils.compare (the shared noise test)",
+}
+# Code cells longer than this are programs, not lesson steps, except these from-scratch ones
+# (notebook, a line that identifies the cell) and the generated set-up cell.
+MAX_CELL_LINES = 20
+LONG_CELLS = {
+    ("09_mnist_pytorch", "class DigitImages(Dataset):"),
+    ("09_mnist_pytorch", "class MnistConvnet(nn.Module):"),
+    ("09_mnist_pytorch", "def train_one_epoch(model, loader, loss_fn, optimizer):"),
+    ("09_mnist_pytorch", "for epoch in range(1, epochs + 1):"),
+}
+
+
+def defined_names(cell):
+    source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("!", "%")))
+    return {
+        node.name
+        for node in ast.parse(source).body  # the top level: a class's methods belong to the class
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+    }
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebooks_define_only_their_from_scratch_code(path):
+    cells = [c for c in code_cells(path) if "course-setup" not in c.metadata.get("tags", [])]
+    defined = set().union(*(defined_names(cell) for cell in cells)) if cells else set()
+    extra = defined - OWN_DEFINITIONS.get(path.stem, set())
+    assert not extra, f"{path.name} defines {sorted(extra)}: use or add a utils function (one home)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebooks_do_not_reimplement_utils_by_hand(path):
+    source = "\n".join(c.source for c in code_cells(path) if "course-setup" not in c.metadata.get("tags", []))
+    for pattern, instead in REIMPLEMENTED.items():
+        found = re.search(pattern, source)
+        assert not found, f"{path.name}: {found[0]!r} by hand; use {instead}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_code_cells_show_one_idea_in_a_few_lines(path):
+    for cell in code_cells(path):
+        lines = cell.source.strip().splitlines()
+        if "course-setup" in cell.metadata.get("tags", []) or len(lines) <= MAX_CELL_LINES:
+            continue
+        assert any((path.stem, line) in LONG_CELLS for line in lines), (
+            f"{path.name}: a {len(lines)}-line code cell starting {lines[0]!r}; split it, or move the "
+            f"wording into utils (only the from-scratch cells in LONG_CELLS may be longer)"
+        )
+
+
+def test_long_cell_exceptions_still_exist():
+    for stem, line in LONG_CELLS:
+        [path] = [p for p in NOTEBOOK_FILES if p.stem == stem]
+        assert any(line in c.source.splitlines() for c in code_cells(path)), (stem, line)
+
+
 @pytest.mark.parametrize("notebook", catalogue.NOTEBOOKS, ids=lambda n: n.file)
 def test_colab_badge_points_at_the_notebook(notebook):
     header = notebook_headers.header_markdown(notebook)

@@ -11,7 +11,18 @@ import utils
 ROOT = Path(__file__).resolve().parent.parent
 OUR_PYTHON = sorted(p for folder in ("utils", "tools", "bench") for p in (ROOT / folder).glob("*.py"))
 # the modules at the bottom of the library: they import nothing of ours
-BASE_MODULES = ["_common", "provenance", "arrays", "plotting", "imagenet"]
+BASE_MODULES = [
+    "files",
+    "provenance",
+    "arrays",
+    "labels",
+    "imagenet",
+    "images",
+    "epochs",
+    "sharding",
+    "quiet_keras",
+    "torch_checkpoint",
+]
 
 
 def tree(path):
@@ -49,25 +60,31 @@ def test_utils_imports_none_of_tools_bench_tests_or_notebooks():
                 assert name.split(".")[0] not in ("tools", "bench", "tests"), f"{path.name}: {name}"
 
 
-# Each of these is defined once, in utils/_common.py; a second definition is drift.
+# Each of these is defined once, in the module named; a second definition is drift.
 ONE_HOME = {
-    "IMAGE_EXTENSIONS =": "the image-file extensions",
-    '".jpg", ".jpeg"': "the image-file extensions",
-    "STATEFARM_CLASSES =": "State Farm's class names",
-    'f"c{i}" for i in range(10)': "State Farm's class names",
-    "DOGSCATS_CLASSES =": "Dogs vs Cats's class names",
-    '("cats", "dogs")': "Dogs vs Cats's class names",
-    "from tqdm": "the progress bar",
-    "os.replace(": "the atomic write",
-    '"untrained weights"': "the untrained-weights caveat",
-    '"URL fetch failure"': "the offline-fallback rule",
+    "IMAGE_EXTENSIONS =": ("the image-file extensions", "files"),
+    '".jpg", ".jpeg"': ("the image-file extensions", "files"),
+    "STATEFARM_CLASSES =": ("State Farm's class names", "files"),
+    'f"c{i}" for i in range(10)': ("State Farm's class names", "files"),
+    "DOGSCATS_CLASSES =": ("Dogs vs Cats's class names", "files"),
+    '("cats", "dogs")': ("Dogs vs Cats's class names", "files"),
+    "from tqdm": ("the progress bar", "files"),
+    "os.replace(": ("the atomic write", "files"),
+    '"untrained weights"': ("the untrained-weights caveat", "provenance"),
+    '"generated data"': ("the generated-data caveat", "provenance"),
+    '"URL fetch failure"': ("the offline-fallback rule", "provenance"),
+    '"NOTE: "': ("the NOTE format", "provenance"),
+    "ImageOps": ("reading an image upright", "images"),
+    "1e-3 * variance": ("the head's standardizing rule", "features"),
+    "def best_epoch": ("the best-epoch rule", "epochs"),
 }
 
 
 @pytest.mark.parametrize("text", sorted(ONE_HOME))
 def test_each_shared_thing_has_one_definition(text):
     homes = [p.relative_to(ROOT).as_posix() for p in OUR_PYTHON if text in p.read_text()]
-    assert homes == ["utils/_common.py"], f"{ONE_HOME[text]} ({text}) is defined in {homes}"
+    what, home = ONE_HOME[text]
+    assert homes == [f"utils/{home}.py"], f"{what} ({text}) is defined in {homes}"
 
 
 def notebook_code(path):
@@ -94,21 +111,47 @@ def our_imports_of(module):
     return found
 
 
-def test_vgg16_reads_like_the_lesson():
-    [vgg] = [
-        n
-        for n in tree(ROOT / "utils" / "models.py").body
-        if isinstance(n, ast.ClassDef) and n.name == "Vgg16"
-    ]
-    assert vgg.end_lineno - vgg.lineno + 1 < 200
-    long = {
-        f.name: f.end_lineno - f.lineno + 1
-        for f in vgg.body
-        if isinstance(f, ast.FunctionDef) and f.end_lineno - f.lineno + 1 > 25
-    }
-    assert long == {}
-    verbs = {f.name for f in vgg.body if isinstance(f, ast.FunctionDef)}
-    assert {"predict", "finetune", "fit", "set_trainable", "test"} <= verbs
+def classes_of(path):
+    return {n.name: n for n in tree(path).body if isinstance(n, ast.ClassDef)}
+
+
+def test_the_lessons_verbs_live_once_and_each_network_is_a_thin_subclass():
+    verbs = set()
+    for node in classes_of(ROOT / "utils" / "classifier.py").values():
+        verbs |= {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
+    lesson = {"predict", "finetune", "fit", "evaluate", "test", "compute_features", "fit_head"}
+    assert lesson | {"set_trainable", "save_trained_weights", "load_trained_weights"} <= verbs
+    assert "load_best_checkpoint" in verbs
+    for name, network in classes_of(ROOT / "utils" / "models.py").items():
+        assert [ast.unparse(base) for base in network.bases] == ["ImageNetClassifier"], name
+        assert network.end_lineno - network.lineno + 1 <= 30, f"{name} is not a thin subclass"
+
+
+def sizes(kind):
+    for path in sorted((ROOT / "utils").glob("*.py")):
+        for node in ast.walk(tree(path)):
+            if isinstance(node, kind):
+                yield f"{path.name}:{node.name}", node.end_lineno - node.lineno + 1
+
+
+# Still over the limits (issue 20, to split next); the list may only shrink.
+NOT_YET_SPLIT = {
+    "prepare.py",
+    "synthetic.py",
+    "convnets.py:train_mnist_convnet",
+    "data.py:get_batches",
+    "folders.py:list_images",
+    "synthetic.py:generate_statefarm",
+}
+
+
+def test_modules_functions_and_classes_stay_short_enough_to_read():
+    modules = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "utils").glob("*.py")}
+    too_long = {name for name, n in modules.items() if n > 350}
+    too_long |= {name for name, n in sizes((ast.FunctionDef, ast.AsyncFunctionDef)) if n > 40}
+    too_long |= {name for name, n in sizes(ast.ClassDef) if n > 150}
+    assert too_long - NOT_YET_SPLIT == set(), "over 350 lines a module, 40 a function or 150 a class"
+    assert NOT_YET_SPLIT <= too_long, f"now short enough, drop from NOT_YET_SPLIT: {NOT_YET_SPLIT - too_long}"
 
 
 def test_type_checking_imports_list_exactly_the_exports():

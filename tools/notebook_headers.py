@@ -18,8 +18,8 @@ import sys
 import nbformat
 
 import utils
-from tools.catalogue import BCOLZ_WHEEL_PYTHONS, BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
-from tools.course import SUPPORTED
+from tools.catalogue import BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
+from tools.environments import BCOLZ_COMPILE_TIME, BCOLZ_WHEEL_PYTHONS, SUPPORTED
 from utils.hardware import measured_rates
 
 HEADER_TAG, SETUP_TAG, NAV_TAG = "course-header", "course-setup", "course-nav"
@@ -39,8 +39,11 @@ def header_markdown(notebook):
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
         f"({colab_url(notebook.file)})\n\n"
         f"**What you will learn**\n\n{goals}\n\n"
-        f"**Time:** {time_text(notebook)} with the full data. With `COURSE_PROFILE=quick` "
-        f"(what `make course` and the tests use) it runs on the small generated dataset in a few minutes."
+        + (
+            notebook.time_note
+            or f"**Time:** {time_text(notebook)} with the full data. With `COURSE_PROFILE=quick` "
+            f"(what `make course` and the tests use) it runs on the small generated dataset in a few minutes."
+        )
     )
 
 
@@ -107,7 +110,7 @@ if "google.colab" in sys.modules:
             why = "missing" if found is None else found + " is older than " + oldest
             notes.append(f"{{requirement}} ({{why}})")
     if "bcolz" in install and python not in BCOLZ_WHEEL_PYTHONS:
-        print(f"bcolz has no wheel for Python {{python}}: pip compiles it, which takes about 1-4 minutes.")
+        print(f"bcolz has no wheel for Python {{python}}: pip compiles it (about {BCOLZ_COMPILE_TIME}).")
     if install:
         print("Installing:", "; ".join(notes))
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *install.values()], check=True)
@@ -150,7 +153,7 @@ def tagged(cell, tag):
     """Mark a generated cell. Its id is its tag, so rewriting never changes it."""
     cell.metadata["tags"] = [tag]
     cell.id = tag
-    if tag == SETUP_TAG:  # folded away: JupyterLab hides the source, Colab shows a form
+    if tag in (SETUP_TAG, HARDWARE_TAG):  # folded away: JupyterLab hides the source, Colab shows a form
         cell.metadata["jupyter"] = {"source_hidden": True}
         cell.metadata["cellView"] = "form"
     return cell

@@ -14,6 +14,7 @@ _EXPORTS = {
     # config: where things live and how big a run is
     "profile": "config",
     "is_quick": "config",
+    "course_network": "config",
     "pick": "config",
     "repo_root": "config",
     "data_root": "config",
@@ -21,13 +22,12 @@ _EXPORTS = {
     "headline": "config",
     "check_floor": "config",
     "seed_everything": "config",
-    # _common: the one wording of the generated-data / untrained-weights caveat
-    "caveat": "_common",
     # arrays: bcolz persistence and encoding
     "save_array": "arrays",
     "load_array": "arrays",
     "ArrayWriter": "arrays",
-    "onehot": "arrays",
+    # labels: integers, one-hot rows, scores
+    "onehot": "labels",
     # plotting (the module is not called `plots`, so it can't shadow plots())
     "plots": "plotting",
     "plot_confusion_matrix": "plotting",
@@ -37,14 +37,17 @@ _EXPORTS = {
     "plot_predictions_grid": "plotting",
     "plot_top_k": "plotting",
     "plot_per_class_accuracy": "plotting",
-    # provenance: is this generated data or real Kaggle data?
+    # provenance: where data and weights came from, and the one wording of the caveat
     "is_generated": "provenance",
     "describe_data": "provenance",
+    "Caveat": "provenance",
+    "caveat": "provenance",
     # kaggle: the competitions and their download
     "COMPETITIONS": "kaggle",
     "download": "kaggle",
     "KaggleDownloadError": "kaggle",
     "KaggleCredentialsError": "kaggle",
+    "download_unless_generated": "kaggle",
     # prepare: train/valid/sample folders, made safely
     "prepare_dogscats": "prepare",
     "prepare_statefarm": "prepare",
@@ -58,17 +61,21 @@ _EXPORTS = {
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
+    # images: reading one image file, real sample photos
+    "sample_photos": "images",
+    "save_sample_photos": "images",
+    # folders: listing and checking a folder of images
+    "list_images": "folders",
+    "get_classes": "folders",
     # data: images into batches
     "get_batches": "data",
     "get_data": "data",
-    "get_classes": "data",
-    "list_images": "data",
     "augmenter": "data",
     # datasets: keras.datasets with offline stand-ins (06-08)
     "ImageData": "datasets",
     "load_mnist": "datasets",
     "load_cifar10": "datasets",
-    "make_shape_images": "datasets",
+    "make_shape_images": "synthetic_shapes",
     # scoring: log loss, clipping, per-class accuracy
     "log_loss": "scoring",
     "clip_binary": "scoring",
@@ -77,6 +84,10 @@ _EXPORTS = {
     "best_clip_level": "scoring",
     "clipping_effect": "scoring",
     "per_class_accuracy": "scoring",
+    "compare": "scoring",
+    "Comparison": "scoring",
+    "image_log_losses": "scoring",
+    "explain_clipping": "scoring",
     # conv_arithmetic: output sizes and parameter counts
     "conv_output_size": "conv_arithmetic",
     "conv_params": "conv_arithmetic",
@@ -92,30 +103,46 @@ _EXPORTS = {
     # imagenet: the 1000 class names
     "imagenet_class_names": "imagenet",
     "decode_imagenet": "imagenet",
-    # models: VGG16 with the lesson's verbs
-    "Vgg16": "models",
-    "build_vgg16": "models",
-    "ImageNetWeightsUnavailable": "models",
-    "pretrained_or_untrained": "models",
-    "trainable_parameter_count": "models",
+    # networks: building the pretrained networks
+    "build_vgg16": "networks",
+    "ImageNetWeightsUnavailable": "networks",
+    "pretrained_or_untrained": "networks",
+    "trainable_parameter_count": "networks",
     "dtype_policy_for": "models",
-    # features: cached features, checkpoints, the best epoch
+    # layers: our layers, and a standardizing layer for a hand-built head
+    "standardization_layer": "layers",
+    # training: fit with a line and a checkpoint per epoch
+    "load_layer_weights": "training",
+    # classifier: the lesson's verbs, once for every network
+    "ImageNetClassifier": "classifier",
+    # models: the networks the lessons run
+    "Vgg16": "models",
+    "EfficientNetLite0": "models",
+    "imagenet_network": "models",
+    # features: cached features and the head's standardizing statistics
     "compute_features": "features",
-    "best_epoch": "features",
-    "load_layer_weights": "features",
-    "shard": "features",
-    "unshard": "features",
-    "shard_batches": "features",
+    "feature_statistics": "features",
+    # epochs: the one rule for the best epoch
+    "best_epoch": "epochs",
+    "at_epoch": "epochs",
+    # sharding: each worker's share, and the shares back in order
+    "shard": "sharding",
+    "unshard": "sharding",
+    "shard_batches": "sharding",
     # analysis: looking at results
     "five_views": "analysis",
     "show_five_views": "analysis",
     "show_confusion_matrix": "analysis",
+    "read_learning_curves": "analysis",
+    "confidence_vs_accuracy": "analysis",
+    "read_five_views": "analysis",
     # submissions: Kaggle files
     "write_dogscats_submission": "submissions",
     "write_statefarm_submission": "submissions",
     "write_submission": "submissions",
     "submit_to_kaggle": "submissions",
     "show_download_link": "submissions",
+    "submit_or_show": "submissions",
     "SubmissionError": "submissions",
     # hardware: what machine this is, the dtype policy that suits it, run-time estimate
     "describe_hardware": "hardware",
@@ -125,10 +152,10 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
-    from utils._common import caveat
     from utils.config import (
         build_root,
         check_floor,
+        course_network,
         data_root,
         headline,
         is_quick,
@@ -137,7 +164,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         repo_root,
         seed_everything,
     )
-    from utils.arrays import ArrayWriter, load_array, onehot, save_array
+    from utils.arrays import ArrayWriter, load_array, save_array
+    from utils.labels import onehot
     from utils.plotting import (
         animate_line_fit,
         plot_confusion_matrix,
@@ -148,8 +176,14 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         plot_top_k,
         plots,
     )
-    from utils.provenance import describe_data, is_generated
-    from utils.kaggle import COMPETITIONS, KaggleCredentialsError, KaggleDownloadError, download
+    from utils.provenance import Caveat, caveat, describe_data, is_generated
+    from utils.kaggle import (
+        COMPETITIONS,
+        KaggleCredentialsError,
+        KaggleDownloadError,
+        download,
+        download_unless_generated,
+    )
     from utils.prepare import (
         count_images,
         locate,
@@ -162,14 +196,21 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         summarize,
     )
     from utils.synthetic import generate_dogscats, generate_statefarm
-    from utils.data import augmenter, get_batches, get_classes, get_data, list_images
-    from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
+    from utils.images import sample_photos, save_sample_photos
+    from utils.folders import get_classes, list_images
+    from utils.data import augmenter, get_batches, get_data
+    from utils.datasets import ImageData, load_cifar10, load_mnist
+    from utils.synthetic_shapes import make_shape_images
     from utils.scoring import (
         best_clip_level,
         clip_binary,
         clip_log_loss_table,
         clip_multiclass,
         clipping_effect,
+        Comparison,
+        compare,
+        explain_clipping,
+        image_log_losses,
         log_loss,
         per_class_accuracy,
     )
@@ -177,16 +218,27 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
     from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
     from utils.imagenet import decode_imagenet, imagenet_class_names
-    from utils.models import (
+    from utils.networks import (
         ImageNetWeightsUnavailable,
-        Vgg16,
         build_vgg16,
-        dtype_policy_for,
         pretrained_or_untrained,
         trainable_parameter_count,
     )
-    from utils.features import best_epoch, compute_features, load_layer_weights, shard, shard_batches, unshard
-    from utils.analysis import five_views, show_confusion_matrix, show_five_views
+    from utils.layers import standardization_layer
+    from utils.training import load_layer_weights
+    from utils.classifier import ImageNetClassifier
+    from utils.models import EfficientNetLite0, Vgg16, dtype_policy_for, imagenet_network
+    from utils.features import compute_features, feature_statistics
+    from utils.epochs import at_epoch, best_epoch
+    from utils.sharding import shard, shard_batches, unshard
+    from utils.analysis import (
+        confidence_vs_accuracy,
+        five_views,
+        read_five_views,
+        read_learning_curves,
+        show_confusion_matrix,
+        show_five_views,
+    )
     from utils.hardware import (
         check_hardware,
         describe_hardware,
@@ -196,6 +248,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.submissions import (
         SubmissionError,
         show_download_link,
+        submit_or_show,
         submit_to_kaggle,
         write_dogscats_submission,
         write_statefarm_submission,

@@ -10,8 +10,9 @@ as `labels` (predict on batches made with shuffle=False).
 
 import numpy as np
 
-from utils._common import caveat
-from utils.scoring import as_matrix
+from utils.provenance import caveat
+from utils.images import read_image
+from utils.labels import as_labels, as_matrix
 
 
 # ---------------------------------------------------------------- the five views
@@ -26,7 +27,7 @@ def five_views(probabilities, labels, class_names, count=4, seed=0):
     """
     probabilities = as_matrix(probabilities)
     labels = np.asarray(labels, dtype="int64")
-    predicted = probabilities.argmax(axis=1)
+    predicted = as_labels(probabilities)
     confidence = probabilities.max(axis=1)
     correct = predicted == labels
     rng = np.random.default_rng(seed)
@@ -94,18 +95,92 @@ def show_five_views(probabilities, labels, class_names, images, count=4, seed=0,
 
 
 def load_image(image):
-    """An image array as is, or the pixels of an image file."""
-    if isinstance(image, np.ndarray):
-        return image
-    from PIL import Image
-
-    with Image.open(image) as picture:
-        return np.asarray(picture.convert("RGB"))
+    """An image array as is, or the upright pixels of an image file."""
+    return image if isinstance(image, np.ndarray) else read_image(image)
 
 
 def show_confusion_matrix(probabilities, labels, class_names, normalize=False):
     """Plot the confusion matrix of the most likely classes; returns the matrix."""
     from utils.plotting import plot_confusion_matrix
 
-    predicted = as_matrix(probabilities).argmax(axis=1)
+    predicted = as_labels(as_matrix(probabilities))
     return plot_confusion_matrix(np.asarray(labels), predicted, class_names, normalize=normalize)
+
+
+# ---------------------------------------------------------------- reading results aloud
+
+FAR_ABOVE = 2.0  # validation loss this many times the training loss: the head memorised its images
+
+
+def read_learning_curves(history, note=""):
+    """Print what a run's losses say about overfitting, by the lesson's two signs.
+
+    Overfitting shows as validation loss far above training loss (more than
+    FAR_ABOVE times), or as validation loss climbing back from its best epoch.
+    Returns {"far_above": bool, "climbed_back": bool}.
+    """
+    logs = getattr(history, "history", history)
+    train, valid = logs["loss"][-1], logs["val_loss"][-1]
+    best = int(np.argmin(logs["val_loss"]))
+    lowest = logs["val_loss"][best]
+    far_above = valid > FAR_ABOVE * train
+    climbed_back = best < len(logs["val_loss"]) - 1 and valid > 1.1 * lowest
+    print(
+        f"last epoch: training loss {train:.4f}, validation loss {valid:.4f} ({valid / train:.1f}x the "
+        f"training loss); lowest validation loss {lowest:.4f} at epoch {best + 1} of "
+        f"{len(logs['val_loss'])}{note}"
+    )
+    signs = [
+        f"validation loss is more than {FAR_ABOVE:g}x the training loss" if far_above else "",
+        "validation loss climbed back up from its best epoch" if climbed_back else "",
+    ]
+    signs = [sign for sign in signs if sign]
+    if signs:
+        print("Overfitting: " + " and ".join(signs) + ".")
+    else:
+        print(
+            f"No sign of overfitting in this run: validation loss is within {FAR_ABOVE:g}x the training loss "
+            "and at or near its best at the last epoch."
+        )
+    return {"far_above": far_above, "climbed_back": climbed_back}
+
+
+def confidence_vs_accuracy(probabilities, labels, when=""):
+    """'after epoch 1 it says 0.973 on average and is right on 0.838: overconfident by 0.135'.
+
+    Returns (mean probability of the predicted class, accuracy) and prints the sentence.
+    """
+    matrix = as_matrix(probabilities)
+    confidence = float(matrix.max(axis=1).mean())
+    accuracy = float((as_labels(matrix) == np.asarray(labels)).mean())
+    kind = "overconfident" if confidence > accuracy else "underconfident"
+    print(
+        f"{when}: the head says {confidence:.3f} on average (probability of its predicted class) "
+        f"and is right on {accuracy:.3f} of the validation images: {kind} by {abs(confidence - accuracy):.3f}"
+    )
+    return confidence, accuracy
+
+
+def read_five_views(probabilities, labels, sure=0.9):
+    """Lesson 2's test, as numbers: how many mistakes are confident, and what to look for in them.
+
+    A confident mistake on an image a person finds easy means the model is broken (wrong
+    labels, misaligned predictions, a bug); on hard images (dark, cropped, two animals)
+    it means the model needs more data or capacity. Returns the confident mistakes' indices.
+    """
+    matrix = as_matrix(probabilities)
+    labels = np.asarray(labels)
+    confidence, wrong = matrix.max(axis=1), as_labels(matrix) != labels
+    confident_wrong = np.flatnonzero(wrong & (confidence > sure))
+    print(
+        f"{wrong.sum()} of {len(labels)} validation images are wrong, {len(confident_wrong)} of them with a "
+        f"probability above {sure:g}. Mean probability of the predicted class: right answers "
+        f"{confidence[~wrong].mean() if (~wrong).any() else float('nan'):.3f}, wrong answers "
+        f"{confidence[wrong].mean() if wrong.any() else float('nan'):.3f}."
+    )
+    print(
+        "Look at the 'most confident wrong' rows: if you can tell those images apart at a glance, the model "
+        "is broken (check labels and the order of predictions), not unlucky; if they are hard for you too "
+        "(dark, cut off, both animals), it needs more data or more trainable layers."
+    )
+    return confident_wrong

@@ -84,6 +84,7 @@ def train_mnist_convnet(data, epochs, batch_size=64, learning_rate=1e-3, seed=42
     import keras
 
     from utils.config import seed_everything
+    from utils.epochs import best_epoch
 
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
@@ -111,15 +112,15 @@ def train_mnist_convnet(data, epochs, batch_size=64, learning_rate=1e-3, seed=42
     )
     train_seconds = time.perf_counter() - start
     valid_accuracy = [float(a) for a in history.history["val_accuracy"]]
-    best = int(np.argmax(valid_accuracy))  # argmax takes the first of equal values, as the callback
+    best = best_epoch(history, "val_accuracy", mode="max")  # the first of equals, as the callback
     predictions = model.predict(x_test, batch_size=256, verbose=0).argmax(axis=1)
     backend = keras.backend.backend()
     result = {
         "engine": f"Keras 3 on {backend}",
         "backend": backend,
         "parameters": int(model.count_params()),
-        "best_epoch": best + 1,
-        "best_valid_accuracy": valid_accuracy[best],
+        "best_epoch": best,
+        "best_valid_accuracy": valid_accuracy[best - 1],
         "test_accuracy": float(np.mean(predictions == data.y_test)),
         "train_seconds": round(train_seconds, 2),
         "valid_accuracy": valid_accuracy,

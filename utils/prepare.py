@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
+from utils.files import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
+from utils.subsets import balanced_subset, stratified_split
 
 MANIFEST_NAME = ".prepare-manifest.json"
 SPLITS = ("train", "valid", "test", "sample/train", "sample/valid", "sample/test")
@@ -183,14 +184,9 @@ def split_at_random(images, valid_fraction=0.2, seed=42):
     """A plain random split, ignoring drivers: the same drivers end up on both
     sides, so validation accuracy looks better than it will be on new drivers.
     Returns (train, valid) lists."""
-    from sklearn.model_selection import train_test_split
-
-    return train_test_split(
-        list(images),
-        test_size=valid_fraction,
-        random_state=seed,
-        stratify=[image.classname for image in images],
-    )
+    images = list(images)
+    train, valid, _, _ = stratified_split(images, [image.classname for image in images], valid_fraction, seed)
+    return train, valid
 
 
 def locate(root, image):
@@ -286,27 +282,12 @@ def _sample_copies(final_places, settings, rng):
     copies = []
     for split in ("train", "valid", "test"):
         targets = sorted(place for place in final_places if place.startswith(f"{split}/"))
-        by_class = {}
-        for target in targets:
-            by_class.setdefault(target.split("/")[1], []).append(target)
-        wanted = settings[f"n_sample_{split}"]
-        if 0 < wanted < len(by_class):
-            raise ValueError(
-                f"n_sample_{split}={wanted} is fewer than the {len(by_class)} "
-                "classes; the sample needs at least one image of each"
-            )
-        for classname, share in zip(sorted(by_class), _shares(wanted, len(by_class))):
-            files = by_class[classname]
-            picked = rng.choice(files, size=min(share, len(files)), replace=False)
-            copies += [(target, f"sample/{target}") for target in sorted(picked.tolist())]
+        try:
+            picked = balanced_subset([t.split("/")[1] for t in targets], settings[f"n_sample_{split}"], rng)
+        except ValueError as error:
+            raise ValueError(f"n_sample_{split}={error}") from None
+        copies += [(targets[i], f"sample/{targets[i]}") for i in picked]
     return copies
-
-
-def _shares(total, n_classes):
-    """Split `total` as evenly as possible: _shares(7, 3) -> [3, 2, 2]."""
-    if n_classes == 0:
-        return []
-    return [total // n_classes + (i < total % n_classes) for i in range(n_classes)]
 
 
 # ---------------------------------------------------------------- carrying out

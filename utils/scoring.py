@@ -9,9 +9,12 @@
 one probability of class 1 per image), in the same order as `labels`.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from utils._common import caveat
+from utils.labels import as_labels, as_matrix
+from utils.provenance import caveat
 
 # Clip levels tried by the notebooks, as the largest allowed probability.
 CLIP_LEVELS = (None, 0.95, 0.975, 0.98)
@@ -39,11 +42,16 @@ def clip_multiclass(probabilities, high=0.95):
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(f"expected (images, classes) probabilities, got {probabilities.shape}")
     classes = probabilities.shape[1]
-    low = (1 - high) / (classes - 1)
+    low = clip_low(high, classes)
     if not 0 <= low < high <= 1:
         raise ValueError(f"high={high} is not a usable clip level for {classes} classes")
     clipped = np.clip(probabilities, low, high)
     return clipped / clipped.sum(axis=1, keepdims=True)
+
+
+def clip_low(high, classes):
+    """The lower clip bound that goes with `high`: the rest of the probability, shared evenly."""
+    return (1 - high) / (classes - 1)
 
 
 def log_loss(probabilities, labels, eps=1e-15):
@@ -57,14 +65,6 @@ def log_loss(probabilities, labels, eps=1e-15):
     labels = np.asarray(labels, dtype="int64")
     chosen = probabilities[np.arange(len(labels)), labels]
     return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
-
-
-def as_matrix(probabilities):
-    """(n,) probabilities of class 1 -> (n, 2); (n, classes) unchanged."""
-    probabilities = np.asarray(probabilities, dtype="float64")
-    if probabilities.ndim == 1:
-        return np.stack([1 - probabilities, probabilities], axis=1)
-    return probabilities
 
 
 def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=False):
@@ -82,7 +82,7 @@ def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=Fal
             clipped, low = matrix, None
         else:
             clipped = clip_multiclass(matrix, high)
-            low = (1 - high) / (classes - 1)
+            low = clip_low(high, classes)
         rows.append(
             {
                 "clip": "none" if high is None else f"{low:.4g}/{high:g}",
@@ -121,7 +121,7 @@ def clipping_effect(probabilities, labels, high):
     matrix = as_matrix(probabilities)
     labels = np.asarray(labels, dtype="int64")
     clipped = clip_multiclass(matrix, high)
-    right = matrix.argmax(axis=1) == labels
+    right = as_labels(matrix) == labels
     sure = matrix.max(axis=1) > high
 
     def total(p, rows):
@@ -142,10 +142,7 @@ def per_class_accuracy(y_true, y_pred, num_classes=None):
     A class with no examples in `y_true` gets NaN.
     """
     y_true = np.asarray(y_true).ravel().astype(np.int64)
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    y_pred = y_pred.ravel().astype(np.int64)
+    y_pred = as_labels(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{len(y_true)} true labels for {len(y_pred)} predictions")
     if num_classes is None:
@@ -154,3 +151,106 @@ def per_class_accuracy(y_true, y_pred, num_classes=None):
     hits = np.bincount(y_true[y_true == y_pred], minlength=num_classes)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, hits / totals, np.nan)
+
+
+# ---------------------------------------------------------------- is a difference real?
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What `compare` found. str() is the sentence a notebook prints."""
+
+    metric: str
+    names: tuple
+    before: float
+    after: float
+    noise: float  # two standard errors of the difference
+    verdict: str  # "better", "worse" or "within noise"
+    n: int
+
+    def __str__(self):
+        band = f"two standard errors on {self.n:,} images: ±{self.noise:.3f}"
+        if self.verdict == "within noise":
+            reading = f"within noise ({band}), so this run cannot tell them apart"
+        else:
+            reading = f"{self.names[1]} is {self.verdict}, beyond noise ({band})"
+        return (
+            f"{self.metric}: {self.names[0]} {self.before:.3f}, {self.names[1]} {self.after:.3f} "
+            f"({self.after - self.before:+.3f}): {reading}"
+        )
+
+
+def compare(
+    before, after, n=None, *, metric="validation accuracy", names=("before", "after"), lower_is_better=False
+):
+    """The course's one noise test: is `after` really better or worse than `before`?
+
+    Two accuracies (fractions of n images each): the binomial standard error of
+    their difference, sqrt(p1(1-p1)/n + p2(1-p2)/n). Two arrays of per-image values
+    (log losses, 0/1 hits) on the same images: the standard error of the mean
+    paired difference. A difference within two standard errors is "within noise".
+    """
+    if np.ndim(before) == 0:
+        if not n:
+            raise ValueError(
+                "compare(accuracy, accuracy, n): give n, the number of images each was measured on"
+            )
+        p1, p2 = float(before), float(after)
+        se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+        noise = max(2 * se, 1 / n)  # one image is never evidence
+    else:
+        before, after = np.asarray(before, dtype="float64"), np.asarray(after, dtype="float64")
+        if before.shape != after.shape or before.ndim != 1 or len(before) < 2:
+            raise ValueError(
+                f"per-image values must be two 1-D arrays of one length, got {before.shape}, {after.shape}"
+            )
+        n = len(before)
+        noise = 2 * np.std(after - before, ddof=1) / np.sqrt(n)
+        p1, p2 = float(before.mean()), float(after.mean())
+    gain = (p1 - p2) if lower_is_better else (p2 - p1)
+    verdict = "within noise" if abs(p2 - p1) <= noise else ("better" if gain > 0 else "worse")
+    return Comparison(metric, tuple(names), p1, p2, float(noise), verdict, int(n))
+
+
+def image_log_losses(probabilities, labels, eps=1e-15):
+    """Each image's log loss, -log(probability of its true class): what log_loss averages."""
+    matrix = as_matrix(probabilities)
+    matrix = matrix / matrix.sum(axis=1, keepdims=True)
+    labels = np.asarray(labels, dtype="int64")
+    return -np.log(np.clip(matrix[np.arange(len(labels)), labels], eps, 1 - eps))
+
+
+def explain_clipping(probabilities, labels, rows, note=""):
+    """Print why the clip level chosen from `rows` (clip_log_loss_table's) is what this run submits.
+
+    Counts the confident mistakes and right answers at the chosen level (the gentlest
+    level tried when none was chosen), and passes clipped vs unclipped per-image
+    log losses through the noise test. Returns that Comparison.
+    """
+    chosen = best_clip_level(rows)
+    level = chosen or max(row["high"] for row in rows if row["high"] is not None)
+    effect = clipping_effect(probabilities, labels, level)
+    print(
+        f"{effect['confident_wrong']} of {len(labels)} validation predictions were wrong with a probability "
+        f"above {level:g} (confident mistakes), {effect['confident_right']} were right with it."
+    )
+    print(
+        f"Clipping at {level:g} changes the summed log loss of the wrong answers by {-effect['saved']:+.3f} "
+        f"and of the right answers by {effect['paid']:+.3f}.{note}"
+    )
+    unclipped = image_log_losses(probabilities, labels)
+    clipped = image_log_losses(clip_multiclass(as_matrix(probabilities), level), labels)
+    verdict = compare(
+        unclipped,
+        clipped,
+        metric="validation log loss",
+        names=("unclipped", f"clipped at {level:g}"),
+        lower_is_better=True,
+    )
+    print(verdict)
+    print(
+        "We submit unclipped: no level lowered the validation log loss."
+        if chosen is None
+        else f"We submit clipped at {chosen:g}, the level with the lowest validation log loss."
+    )
+    return verdict

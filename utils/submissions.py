@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._common import STATEFARM_CLASSES
+from utils.files import STATEFARM_CLASSES
 
 DOGSCATS_HEADER = ("id", "label")
 ROW_SUM_TOLERANCE = 1e-3  # values are written with 6 significant digits
@@ -237,7 +237,8 @@ def submit_to_kaggle(path, competition, message, client=None):
         (tests pass a fake); by default a signed-in `kaggle` API, which
         raises utils.kaggle.KaggleCredentialsError saying how to sign in.
     """
-    from utils.kaggle import competition_slug, kaggle_client, redact, rules_url
+    from utils.kaggle import competition_slug, rules_url
+    from utils.kaggle_account import http_status, kaggle_client, redact, rules_not_accepted
 
     path = Path(path)
     if not path.is_file():
@@ -247,14 +248,28 @@ def submit_to_kaggle(path, competition, message, client=None):
     try:
         result = client.competition_submit(str(path), message, slug)
     except Exception as error:
-        status = getattr(getattr(error, "response", None), "status_code", None)
-        if status == 403:
-            raise RuntimeError(
-                f"Kaggle refused the submission (HTTP 403): accept the "
-                f"rules at {rules_url(slug)} while signed in."
-            ) from None
+        if http_status(error) == 403:
+            raise RuntimeError(rules_not_accepted("submission", rules_url(slug))) from None
         raise RuntimeError(
             redact(f"submitting {path} to {slug} failed: {type(error).__name__}: {error}")
         ) from None
     print(f"submitted {path} to {slug}: {message}")
     return result
+
+
+def submit_or_show(path, competition, message, submit=False, generated=False):
+    """Upload `path` when `submit` is True and the data is real; otherwise print how to.
+
+    Competitions limit submissions per day, so notebooks upload only on request,
+    and never a submission made from generated data.
+    """
+    from utils.kaggle import competition_slug
+
+    if submit and not generated:
+        return submit_to_kaggle(path, competition, message)
+    why = "it was made from generated data" if generated else "SUBMIT is False"
+    print(f"Not submitted ({why}). With real data and SUBMIT = True this runs:")
+    print(f"    utils.submit_to_kaggle({str(path)!r}, {competition!r}, {message!r})")
+    print("or, from a terminal:")
+    print(f"    kaggle competitions submit -c {competition_slug(competition)} -f {path} -m {message!r}")
+    return None

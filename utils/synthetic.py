@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from utils._common import STATEFARM_CLASSES, atomic_path, progress
+from utils.files import STATEFARM_CLASSES, atomic_path, progress
 from utils.provenance import MARKER_NAME, read_marker
 
 GENERATOR_VERSION = 3  # bump when the pictures change, so old folders can be spotted

@@ -8,6 +8,8 @@ import functools
 import importlib.util
 from pathlib import Path
 
+from utils.provenance import note
+
 
 def tensorboard_callback(log_dir):
     """A Keras callback that logs loss and metrics per epoch under `log_dir`.
@@ -24,9 +26,9 @@ def tensorboard_callback(log_dir):
     log_dir.mkdir(parents=True, exist_ok=True)
     if importlib.util.find_spec("tensorboard") is not None:
         return keras.callbacks.TensorBoard(log_dir=str(log_dir))
-    print(
-        "NOTE: the tensorboard package is not installed, so Keras's TensorBoard callback "
-        "can't run;\n      logging the same per-epoch scalars with tf.summary instead. "
+    note(
+        "the tensorboard package is not installed, so Keras's TensorBoard callback "
+        "can't run;\nlogging the same per-epoch scalars with tf.summary instead. "
         "`pip install tensorboard` to view them."
     )
     return _epoch_scalar_writer_class()(log_dir)

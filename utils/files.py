@@ -1,6 +1,6 @@
-"""Small things several course modules share, each defined once (private to utils).
+"""Files on disk: which names are images, the competitions' class folders, progress bars, atomic writes.
 
-Nothing here imports another course module, so any module may use it.
+Each defined once; nothing here imports another course module, so any module may use it.
 """
 
 import contextlib
@@ -11,9 +11,6 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 DOGSCATS_CLASSES = ("cats", "dogs")
 STATEFARM_CLASSES = tuple(f"c{i}" for i in range(10))
 PROGRESS_FROM = 1000  # items; smaller jobs finish before a progress bar helps
-
-UNTRAINED = "untrained weights"
-GENERATED = "generated data"
 
 
 def is_image_name(name):
@@ -49,34 +46,3 @@ def atomic_path(target):
 def publish(finished, target):
     """Move a fully written temporary file to `target` in one step (atomic on one file system)."""
     os.replace(finished, target)
-
-
-def caveat(*, untrained=False, generated=False, stand_in=None):
-    """'  [generated data, untrained weights]' for what applies, '' when nothing does.
-
-    stand_in: what real data stood in for the dataset the lesson is about, e.g.
-    "scikit-learn digits standing in for MNIST" (no commas: the runner splits on them).
-    """
-    if stand_in and "," in stand_in:
-        raise ValueError(f"stand_in={stand_in!r}: no commas, they separate the flags")
-    flags = [
-        text for text, on in ((GENERATED, generated), (stand_in, stand_in), (UNTRAINED, untrained)) if on
-    ]
-    return f"  [{', '.join(flags)}]" if flags else ""
-
-
-def is_offline_error(error):
-    """True if `error` means a download failed for lack of network.
-
-    Keras raises a bare Exception("URL fetch failure ...") for datasets and
-    weights; sockets raise ConnectionError or TimeoutError, and the requests
-    library (under the kaggle client) its own ConnectionError and Timeout.
-    """
-    network_errors = (ConnectionError, TimeoutError)
-    try:
-        import requests
-
-        network_errors += (requests.ConnectionError, requests.Timeout)
-    except ImportError:
-        pass
-    return "URL fetch failure" in str(error) or isinstance(error, network_errors)

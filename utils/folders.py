@@ -1,0 +1,236 @@
+"""Listing and checking a folder of images: one sub-folder per class, every file looked at once.
+
+Every file is checked when the folder is listed, so a broken image is
+reported by name before training starts, never as a TensorFlow error in the
+middle of an epoch. "classes" always means the class folder names, in label
+order: label i is class_names[i].
+"""
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from utils.files import is_image_name, progress
+from utils.images import is_upright
+from utils.subsets import stratified_subset
+
+# (format, mode) pairs TensorFlow decodes by itself; anything else goes through PIL.
+TENSORFLOW_DECODES = {
+    ("JPEG", "RGB"),
+    ("JPEG", "L"),
+    ("PNG", "RGB"),
+    ("PNG", "RGBA"),
+    ("PNG", "L"),
+    ("PNG", "LA"),
+}
+
+
+@dataclass
+class ImageFolder:
+    """The images under `path`: one sub-folder per class."""
+
+    path: Path
+    class_names: list
+    filenames: list  # relative to path, e.g. "cats/cat.1.jpg"
+    labels: np.ndarray  # class index of each file
+    kinds: np.ndarray  # "jpeg", "png", or "pil" for what TensorFlow can't decode (CMYK, GIF...)
+    sizes: np.ndarray  # (width, height) of each file
+    skipped: list  # (filename, reason) of unreadable files left out
+    found: int  # images listed before `limit` picked some of them
+
+
+def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
+    """List and check every image under `path`/<class>/ (sub-folders included).
+
+    classes:     class folder names in label order; default: all, sorted.
+    on_bad_file: "skip" leaves unreadable files out with a warning naming
+                 them; "raise" stops with an error naming them.
+    limit:       keep at most this many images, each class in proportion to
+                 its size (at least one each), picked at random with `seed`
+                 (default 0) and kept in file order; only those are checked.
+    Only .jpg, .jpeg and .png files count; other files (.DS_Store, Thumbs.db)
+    and hidden files are ignored. A dataset folder (train/, valid/ ...) or
+    class folders nested one level too deep are refused, not read as classes.
+    """
+    path = Path(path)
+    if on_bad_file not in ("skip", "raise"):
+        raise ValueError(f"on_bad_file={on_bad_file!r}: use 'skip' or 'raise'")
+    class_names = list(classes) if classes is not None else _find_class_folders(path)
+    filenames, labels = [], []
+    for label, name in enumerate(class_names):
+        in_class = _walk_images(path / name)
+        filenames += [os.path.relpath(file, path) for file in in_class]
+        labels += [label] * len(in_class)
+    _check_no_empty_class(path, class_names, labels)  # before the slower file checks
+    found = len(filenames)
+    if limit is not None:
+        keep = stratified_subset(labels, limit, len(class_names), seed)
+        filenames, labels = [filenames[i] for i in keep], [labels[i] for i in keep]
+    checking = progress(filenames, f"checking {path.name}")
+    looks = [inspect_image(path / name) for name in checking]  # (kind, size or reason)
+    bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
+    _report_bad_files(path, bad, on_bad_file)
+    good = [
+        (name, label, kind, size)
+        for name, label, (kind, size) in zip(filenames, labels, looks)
+        if kind != "bad"
+    ]
+    folder = ImageFolder(
+        path,
+        class_names,
+        filenames=[name for name, _, _, _ in good],
+        labels=np.array([label for _, label, _, _ in good], dtype=np.int64),
+        kinds=np.array([kind for _, _, kind, _ in good], dtype=str),
+        sizes=np.array([size for _, _, _, size in good], dtype=np.int64).reshape(-1, 2),
+        skipped=bad,
+        found=found,
+    )
+    _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
+    return folder
+
+
+def _find_class_folders(path):
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist{_missing_split_hint(path)}")
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} is a file; give the folder that holds one sub-folder per class")
+    names = sorted(
+        entry.name for entry in os.scandir(path) if entry.is_dir() and not entry.name.startswith(".")
+    )
+    if names:
+        _check_not_nested(path, names)
+        return names
+    loose = [entry.name for entry in os.scandir(path) if is_image_name(entry.name)]
+    if loose:
+        raise ValueError(
+            f"{path} holds {len(loose)} images but no class folders. Put each class in its "
+            f"own sub-folder ({path}/cats/, {path}/dogs/, ...); for unlabelled images use a "
+            f"single folder such as {path}/unknown/ with class_mode=None."
+        )
+    raise ValueError(f"{path} has no class folders (and no images): expected {path}/<class>/")
+
+
+def _missing_split_hint(path):
+    """What to do when a dataset's train/, valid/ or test/ folder is missing."""
+    if path.name not in ("train", "valid", "test"):
+        return ""
+    if (path.parent / "train").is_dir():
+        return (
+            f"; {path.parent} is not split yet: run utils.prepare_dogscats (or "
+            "utils.prepare_statefarm) on it first"
+        )
+    return "; download the data first (utils.download) or make the sample data (make data)"
+
+
+def _check_not_nested(path, names):
+    """Refuse the two layouts that would silently give the wrong classes."""
+    if "train" in names and ("valid" in names or "test" in names):
+        raise ValueError(
+            f"{path} looks like a dataset folder (it holds {names}), not a "
+            f"folder of classes: pass {path / 'train'} (or valid, test) instead."
+        )
+    if len(names) == 1:
+        inner = path / names[0]
+        entries = list(os.scandir(inner))
+        subfolders = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+        if len(subfolders) > 1 and not any(is_image_name(e.name) for e in entries):
+            raise ValueError(
+                f"{path} has a single folder, {names[0]}/, whose images are in its sub-folders "
+                f"{subfolders}: the class folders are nested one level too deep. Pass {inner} "
+                f"instead, or move {subfolders} up into {path}."
+            )
+
+
+def _walk_images(top):
+    """Image files under `top`, sorted; follows links but stops at loops."""
+    if not top.is_dir():
+        raise FileNotFoundError(f"class folder {top} does not exist")
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(top, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in seen:
+            raise ValueError(
+                f"{folder} leads back to a folder already listed: a symbolic "
+                "link loop. Remove or fix that link."
+            )
+        seen.add((info.st_dev, info.st_ino))
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        found += [os.path.join(folder, name) for name in sorted(names) if is_image_name(name)]
+    return found
+
+
+def _check_no_empty_class(path, class_names, labels):
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
+    empty = [name for name, count in zip(class_names, counts) if count == 0]
+    if empty:
+        raise ValueError(
+            f"these class folders of {path} hold no readable .jpg/.jpeg/.png "
+            f"images: {empty}. Add images or remove the folders."
+        )
+
+
+def inspect_image(file):
+    """('jpeg' | 'png' | 'pil', (width, height)) or ('bad', reason), from a
+    cheap look at the file.
+
+    Reads only the header and the last bytes, unless the file is unusual;
+    only then does PIL decode it fully to be sure it can be read.
+    """
+    from PIL import Image
+
+    try:
+        if os.path.getsize(file) == 0:
+            return "bad", "empty file (0 bytes)"
+        with Image.open(file) as image:
+            upright = is_upright(image)  # TensorFlow ignores EXIF orientation
+            if (
+                upright
+                and (image.format, image.mode) in TENSORFLOW_DECODES
+                and _ends_cleanly(file, image.format)
+            ):
+                return image.format.lower(), image.size
+            image.load()
+            return "pil", image.size
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return "bad", f"{type(error).__name__}: {error}"
+
+
+def _ends_cleanly(file, image_format):
+    """JPEGs end with the marker FFD9 and PNGs with an IEND chunk; a cut-off file doesn't."""
+    with open(file, "rb") as handle:
+        handle.seek(-12, os.SEEK_END)
+        tail = handle.read()
+    return tail.endswith(b"\xff\xd9") if image_format == "JPEG" else b"IEND" in tail
+
+
+def _report_bad_files(path, bad, on_bad_file):
+    if not bad:
+        return
+    listing = "\n".join(f"  {name}: {reason}" for name, reason in bad[:20])
+    more = f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else ""
+    if on_bad_file == "raise":
+        raise ValueError(f"{len(bad)} unreadable images under {path}:\n{listing}{more}")
+    warnings.warn(f"skipping {len(bad)} unreadable images under {path}:\n{listing}{more}", stacklevel=3)
+
+
+def get_classes(path):
+    """Labels and file names of a prepared dataset, without loading any image.
+
+    Returns a dict with train_labels, valid_labels, train_filenames,
+    valid_filenames, test_filenames and class_names.
+    """
+    path = Path(path)
+    train = list_images(path / "train")
+    valid = list_images(path / "valid", classes=train.class_names)
+    test = list_images(path / "test") if (path / "test").is_dir() else None
+    return {
+        "class_names": train.class_names,
+        "train_labels": train.labels,
+        "valid_labels": valid.labels,
+        "train_filenames": train.filenames,
+        "valid_filenames": valid.filenames,
+        "test_filenames": test.filenames if test else [],
+    }
