@@ -2,8 +2,9 @@
 
 For each network a notebook runs, in the dtype policy it runs fastest in on this
 machine (utils.hardware.fastest_dtype_policy):
-  forward: images/s of a compiled inference pass (VGG16 to fc2, as the cached
-           features; the others whole), in batches, after a warm-up batch;
+  forward: images/s of a compiled inference pass (VGG16 and EfficientNet-Lite0 to
+           their feature layer, as the cached features; the others whole), in
+           batches, after a warm-up batch;
   train:   images/s of train_on_batch with every layer trainable (Adam);
   train_top: the same with only the top block (the one the lessons unfreeze) and
            the layers above it trainable;
@@ -30,22 +31,25 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from lesson import NETWORKS as LESSON_NETWORKS
 from lesson import bare_decode_seconds, generated_set
-from lesson import dtype_policy_for as lesson_policy
 from machine import describe_machine, print_machine
 from vgg_forward import vgg16_flops_per_image
 
 from utils.hardware import RATES_FILE, describe_hardware, fastest_dtype_policy, matmul_gflops
+from utils.models import IMAGENET_NETWORKS, dtype_policy_for
 
 ROUNDS = 2
 
 
-def vgg16(policy, part):
-    from utils.models import Vgg16
+def course_network(name):
+    """A builder for one of utils' ImageNet networks: the forward pass is its feature
+    extractor (what compute_features runs), training is the whole network."""
 
-    vgg = Vgg16(weights=None, dtype_policy=policy)
-    return vgg.feature_extractor("fc2") if part == "forward" else vgg.model
+    def build(policy, part):
+        network = IMAGENET_NETWORKS[name](weights=None, dtype_policy=policy)  # speed needs no weights
+        return network.feature_extractor() if part == "forward" else network.model
+
+    return build
 
 
 def resnet50(policy, part):
@@ -77,7 +81,8 @@ def dtype_policy(policy):
 # name -> (builder(policy, part), batch size the notebooks use, first layer of the top block
 # that the lessons fine-tune: train_top trains from there on, the layers below frozen).
 NETWORKS = {
-    "vgg16": (vgg16, 64, "block5_conv1"),
+    "vgg16": (course_network("vgg16"), 64, "block5_conv1"),
+    "efficientnet_lite0": (course_network("efficientnet_lite0"), 64, "block7a_expand_conv"),
     "resnet50": (resnet50, 32, "conv5_block1_1_conv"),
     "mnist_convnet": (mnist_convnet, 64, None),
 }
@@ -139,8 +144,8 @@ def main():
     hardware = describe_hardware(gpus=())
     measured, flops = {}, {}
     for name, (build, batch, top) in NETWORKS.items():
-        if name in LESSON_NETWORKS:  # the same cached choice as the lessons' benches
-            policy, why = lesson_policy(name)
+        if name in IMAGENET_NETWORKS:  # the same cached choice as utils.dtype_policy_for
+            policy, why = dtype_policy_for(IMAGENET_NETWORKS[name])
         else:
             policy, why = fastest_dtype_policy(name, lambda policy, build=build: build(policy, "forward"))
         print(f"{name}: {policy} ({why})", flush=True)

@@ -169,7 +169,8 @@ def fastest_dtype_policy(network, build, hardware=None, cache=None, time_batch=N
 
     build(policy) -> a Keras model from images to features, built under `policy`.
     Where 16-bit maths is native, one batch is timed each way (time_batch(build,
-    policy) -> seconds, default time_one_batch) the first time; the answer is kept
+    policy) -> seconds, default time_one_batch: best of 3) the first time; delete the
+    file to time again (after a run on a busy machine, say); the answer is kept
     in `cache` (default build/dtype_policies.json), keyed by network and machine,
     so later calls time nothing. Elsewhere it is float32 without timing.
     """
@@ -190,16 +191,20 @@ def fastest_dtype_policy(network, build, hardware=None, cache=None, time_batch=N
     return known[key]["policy"], known[key]["reason"]
 
 
-def time_one_batch(build, policy, batch_size=16):
-    """Seconds for one batch of `batch_size` images through build(policy), after a warm-up."""
+def time_one_batch(build, policy, batch_size=16, repeats=3):
+    """Seconds for one batch of `batch_size` images through build(policy): the best of
+    `repeats` after a warm-up, so other work on the machine disturbs it less."""
     import numpy as np
 
     model = build(policy)
     images = np.random.default_rng(0).uniform(0, 255, (batch_size, *model.input_shape[1:])).astype("float32")
     model.predict_on_batch(images)  # compiles; not timed
-    start = time.perf_counter()
-    model.predict_on_batch(images)
-    return time.perf_counter() - start
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_on_batch(images)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def matmul_gflops(n=MATMUL_N, repeats=3):
