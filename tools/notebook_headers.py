@@ -202,7 +202,7 @@ def index_notebook():
 
 NETWORK_NAMES = {
     "vgg16": "VGG16",
-    "lite0": "EfficientNet-Lite0",
+    "efficientnet_lite0": "EfficientNet-Lite0",
     "resnet50": "ResNet50",
     "mnist_convnet": "MNIST convnet",
 }
