@@ -101,8 +101,10 @@ _EXPORTS = {
     # networks: building the pretrained networks
     "build_vgg16": "networks",
     "ImageNetWeightsUnavailable": "networks",
-    "pretrained_or_untrained": "networks",
+    "resnet50_or_lite0": "networks",
     "trainable_parameter_count": "networks",
+    "weights_snapshot": "networks",
+    "changed_layers": "networks",
     "dtype_policy_for": "models",
     # layers: our layers, and a standardizing layer for a hand-built head
     "standardization_layer": "layers",
@@ -210,8 +212,10 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.networks import (
         ImageNetWeightsUnavailable,
         build_vgg16,
-        pretrained_or_untrained,
+        changed_layers,
+        resnet50_or_lite0,
         trainable_parameter_count,
+        weights_snapshot,
     )
     from utils.layers import standardization_layer
     from utils.training import load_layer_weights
