@@ -95,3 +95,29 @@ def test_one_caveat_knows_data_and_weights_and_prints_one_wording(tmp_path):
     assert "x" + Caveat() == "x" and not Caveat() and utils.caveat(generated=True) == "  [generated data]"
     with pytest.raises(ValueError, match="commas"):
         Caveat(stand_in="a, b")
+
+
+def test_course_network_follows_the_profile_unless_chosen(monkeypatch):
+    monkeypatch.delenv("COURSE_NETWORK", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    assert utils.course_network() == "efficientnet_lite0"
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    assert utils.course_network() == "vgg16"
+    monkeypatch.setenv("COURSE_NETWORK", " EfficientNet_Lite0 ")
+    assert utils.course_network() == "efficientnet_lite0"
+    monkeypatch.setenv("COURSE_NETWORK", "resnet50")
+    with pytest.raises(ValueError, match=r"COURSE_NETWORK='resnet50' is not a course network.*vgg16"):
+        utils.course_network()
+
+
+def test_headline_and_floor_take_one_caveat_for_data_and_weights(tmp_path, capsys):
+    from utils.provenance import MARKER_NAME, Caveat, weights_standing_in
+
+    (tmp_path / MARKER_NAME).write_text("{}")
+    both = Caveat.of_data(tmp_path) | Caveat(weights=weights_standing_in("EfficientNet-Lite0"))
+    assert utils.check_floor("val_acc", 0.97, 0.9, caveat=both)
+    out = capsys.readouterr().out
+    assert "HEADLINE val_acc=0.9700  [generated data, EfficientNet-Lite0 ImageNet weights" in out
+    assert ">= 0.9 (generated data)" in out
+    with pytest.raises(AssertionError, match="below the floor 0.9 for generated data  \\[generated"):
+        utils.check_floor("val_acc", 0.5, 0.9, caveat=both)

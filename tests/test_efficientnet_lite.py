@@ -20,9 +20,11 @@ from PIL import Image
 from tests.lite0_reference import reference_logits
 from utils import efficientnet_lite as lite
 from utils import torch_checkpoint
-from utils.classifier import ImageNetClassifier
 from utils.config import repo_root
 from utils.efficientnet_lite import Lite0WeightsError
+from utils.data import get_batches
+from utils.images import save_sample_photos
+from utils.models import EfficientNetLite0
 from utils.torch_checkpoint import UnreadableCheckpoint
 
 PHOTOS = ("china.jpg", "flower.jpg", "chelsea", "coffee", "astronaut", "rocket")
@@ -74,15 +76,13 @@ def state_dict():
 
 @pytest.fixture(scope="module")
 def classifier(model):
-    """The lesson's verbs on Lite0: what a thin subclass in utils.models will be."""
+    """The lessons' EfficientNetLite0 on the network built above (one conversion for the file)."""
 
-    class EfficientNetLite0(ImageNetClassifier):
-        head_input = lite.FEATURES_LAYER
-
+    class BuiltAbove(EfficientNetLite0):
         def build_base(self, weights, input_shape, dtype_policy):
             return model
 
-    return EfficientNetLite0()
+    return BuiltAbove()
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,43 @@ def test_predictions_are_the_softmax_of_a_linear_layer_on_the_pooled_features(
     )
     extractor = classifier.feature_extractor()  # the head's input: the pooled features
     np.testing.assert_allclose(extractor.predict(photos[:1], verbose=0), features[:1], atol=1e-5)
+
+
+# ---------------------------------------------------------------- the course's pipeline, real weights
+
+# Photos whose class survives get_batches' squash to 224x224 (no centre crop), and the classes.
+THROUGH_PIPELINE = {"chelsea": OBVIOUS["chelsea"], "coffee": OBVIOUS["coffee"], "china": OBVIOUS["china.jpg"]}
+
+
+def test_real_photos_through_get_batches_get_their_imagenet_class(classifier, tmp_path):
+    """JPEG files -> get_batches(shuffle=False) -> test(): the path every notebook takes. Its images
+    must be the files read plainly (PIL, RGB, bilinear resize; a flipped channel order is 17-70 grey
+    levels off on average), and the obvious photos must get their classes (a broken scaling fails)."""
+    paths = {path.stem: path for path in save_sample_photos(tmp_path / "photos" / "unlabelled")}
+    batches = get_batches(tmp_path / "photos", batch_size=8, shuffle=False, class_mode=None)
+    images = next(iter(batches.dataset)).numpy()
+    names = [Path(name).stem for name in batches.filenames]
+    assert sorted(names) == sorted(paths)
+    for name, pixels in zip(names, images):  # JPEG decoders differ by a grey level or three
+        plain = tf_resize(np.asarray(Image.open(paths[name]).convert("RGB")))
+        assert np.abs(pixels - plain).mean() < 5, name
+    probabilities, filenames = classifier.test(batches)
+    found = {Path(name).stem: row for name, row in zip(filenames, probabilities)}
+    for photo, wanted in THROUGH_PIPELINE.items():
+        best = int(found[photo].argmax())
+        assert best in wanted, f"{photo}: {classifier.class_names[best]} {found[photo].max():.2f}"
+        assert found[photo][list(wanted)].sum() > 0.5, f"{photo}: only {found[photo][list(wanted)].sum():.2f}"
+
+
+def tf_resize(pixels, size=(224, 224)):
+    import tensorflow as tf
+
+    return np.round(np.clip(tf.image.resize(pixels, size).numpy(), 0, 255))
+
+
+def test_the_lessons_class_heads_the_pooled_features_and_says_whose_weights(classifier):
+    assert classifier.head_input == "avg_pool" and not classifier.untrained
+    assert classifier.caveat == "  [EfficientNet-Lite0 ImageNet weights standing in for VGG16's]"
 
 
 def test_the_model_scales_its_own_input(model):

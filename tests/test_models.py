@@ -22,7 +22,7 @@ from utils.arrays import is_array_dir
 from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
 from utils.layers import CaffePreprocessing
-from utils.models import Vgg16
+from utils.models import EfficientNetLite0, Vgg16, imagenet_network
 from utils.networks import ImageNetWeightsUnavailable
 from utils.sharding import shard_batches, unshard
 
@@ -534,3 +534,20 @@ def test_changed_layers_are_exactly_the_ones_that_trained():
     assert networks.changed_layers(model, before) == []
     model.fit(np.ones((8, 4)), np.zeros((8, 1)), verbose=0)
     assert networks.changed_layers(model, before) == ["trained"]
+
+
+def test_imagenet_network_builds_the_named_network_and_refuses_others():
+    vgg = imagenet_network("vgg16", weights=None, input_shape=SHAPE)
+    lite = imagenet_network("efficientnet_lite0", weights=None, input_shape=SHAPE)
+    assert type(vgg) is Vgg16 and type(lite) is EfficientNetLite0
+    assert lite.feature_extractor().output.shape == (None, 1280) and lite.caveat == "  [untrained weights]"
+    with pytest.raises(ValueError, match="'resnet50' is not a course network"):
+        imagenet_network("resnet50")
+
+
+def test_only_an_untrained_networks_head_standardizes(data, capsys):
+    pretrained = EfficientNetLite0(input_shape=SHAPE)  # ImageNet weights from the installed package
+    pretrained.finetune(data[0])
+    assert [layer.name for layer in pretrained.head_model.layers[1:]] == ["head_predictions"]
+    pretrained.fit(data[0], epochs=1, verbose=0)
+    assert "measuring feature mean/std" not in capsys.readouterr().out

@@ -14,6 +14,7 @@ _EXPORTS = {
     # config: where things live and how big a run is
     "profile": "config",
     "is_quick": "config",
+    "course_network": "config",
     "pick": "config",
     "repo_root": "config",
     "data_root": "config",
@@ -59,6 +60,9 @@ _EXPORTS = {
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
+    # images: reading one image file, real sample photos
+    "sample_photos": "images",
+    "save_sample_photos": "images",
     # folders: listing and checking a folder of images
     "list_images": "folders",
     "get_classes": "folders",
@@ -114,6 +118,8 @@ _EXPORTS = {
     "ImageNetClassifier": "classifier",
     # models: the networks the lessons run
     "Vgg16": "models",
+    "EfficientNetLite0": "models",
+    "imagenet_network": "models",
     # features: cached features and the head's standardizing statistics
     "compute_features": "features",
     "feature_statistics": "features",
@@ -150,6 +156,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.config import (
         build_root,
         check_floor,
+        course_network,
         data_root,
         headline,
         is_quick,
@@ -189,6 +196,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         summarize,
     )
     from utils.synthetic import generate_dogscats, generate_statefarm
+    from utils.images import sample_photos, save_sample_photos
     from utils.folders import get_classes, list_images
     from utils.data import augmenter, get_batches, get_data
     from utils.datasets import ImageData, load_cifar10, load_mnist, make_shape_images
@@ -220,7 +228,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.layers import standardization_layer
     from utils.training import load_layer_weights
     from utils.classifier import ImageNetClassifier
-    from utils.models import Vgg16, dtype_policy_for
+    from utils.models import EfficientNetLite0, Vgg16, dtype_policy_for, imagenet_network
     from utils.features import compute_features, feature_statistics
     from utils.epochs import at_epoch, best_epoch
     from utils.sharding import shard, shard_batches, unshard

@@ -39,8 +39,8 @@ keras = import_keras()
 # Learning rates for training layers below the head. Keras's transfer-learning
 # guide fine-tunes pretrained layers with Adam at 1e-5: big steps wreck what
 # those layers know (a Keras 2 port of lesson 2 collapsed to 0.50 accuracy).
-# An untrained network's features are tiny and the head standardizes them, so
-# the same step moves them much further: use 10x less.
+# Untrained path only: a random network's features are tiny and its head
+# standardizes them, so the same step moves them much further: use 10x less.
 FINE_TUNE_LR = 1e-5
 FINE_TUNE_LR_UNTRAINED = 1e-6
 
@@ -202,7 +202,8 @@ class HeadTraining:
         return history
 
     def standardize_head(self, features):
-        """Set the head's Standardize layer from training features at the head's input."""
+        """Set the head's Standardize layer (an untrained network's head has one) from training
+        features at the head's input."""
         self._require_head("standardize_head")
         self.model.get_layer("head_standardize").set_statistics(features)
         self.head_ready = True
@@ -252,7 +253,7 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
         self.features_layer = features_layer  # the head's input; None: ImageNet's own top
         after = None if features_layer is None else model.layers[layer_index(model, features_layer) + 1]
         self.head_from = self.trained_from = None if after is None else after.name
-        self.head_ready = False  # Standardize statistics measured?
+        self.head_ready = not self.untrained  # untrained: Standardize's statistics measured yet?
         self.epochs_done = 0  # checkpoint names count from here
         self._parts = {}  # first layer -> sub-model to the output
 
@@ -282,7 +283,9 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
         class_names, features_layer = _class_names_of(batches), features_layer or self.head_input
         check_optimizer(optimizer)
         features = self.base.get_layer(features_layer).output
-        layers = head_layers(len(class_names), conv_features=len(features.shape) > 2, **head)
+        conv_features = len(features.shape) > 2
+        # Random features are tiny and alike: only an untrained network's head standardizes them.
+        layers = head_layers(len(class_names), conv_features, standardize=self.untrained, **head)
         with self._scope():
             model = keras.Model(self.base.input, apply_layers(layers, features), name="finetuned")
         self._start(model, class_names, features_layer)

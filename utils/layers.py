@@ -40,10 +40,10 @@ class Lite0Preprocessing(keras.layers.Layer):
 class Standardize(keras.layers.Layer):
     """(features - mean) / std, per feature, with mean and std measured on training data.
 
-    Why the head needs it: with ImageNet weights the features are on a sensible
-    scale and this changes little. With untrained weights (offline) they are
-    tiny and nearly alike from image to image, and a Dense layer on them barely
-    moves from chance; standardized, they separate well. Mean and std are
+    Only an untrained network's head has it: with ImageNet weights the features are
+    on a sensible scale and need nothing. With untrained weights they are tiny and
+    nearly alike from image to image, and a Dense layer on them barely moves from
+    chance; standardized, they separate well. Mean and std are
     stored as (non-trainable) weights, so they travel with the head's checkpoints.
     """
 
@@ -63,10 +63,15 @@ class Standardize(keras.layers.Layer):
         self.std.assign(std.astype("float32"))
 
 
-def head_layers(num_classes, conv_features=False, hidden_units=(), dropout=0.0, batch_norm=False):
-    """A new classifier head: [Flatten], Standardize, [Dense+[BatchNorm]+Dropout...], softmax."""
+def head_layers(
+    num_classes, conv_features=False, standardize=False, hidden_units=(), dropout=0.0, batch_norm=False
+):
+    """A new classifier head: [Flatten], [Standardize], [Dense+[BatchNorm]+Dropout...], softmax.
+
+    standardize: for an untrained network's features (see Standardize); pretrained features need none.
+    """
     layers = [keras.layers.Flatten(name="head_flatten")] if conv_features else []
-    layers.append(Standardize(name="head_standardize"))
+    layers += [Standardize(name="head_standardize")] if standardize else []
     for i, units in enumerate(hidden_units, start=1):
         if batch_norm:  # normalise the Dense outputs before the ReLU, as Ioffe & Szegedy do
             layers += [

@@ -14,7 +14,7 @@ import numpy as np
 
 from utils.config import keras_weights_cache
 from utils.efficientnet_lite import FEATURES_LAYER, build_efficientnet_lite0
-from utils.provenance import UNTRAINED, Caveat, is_offline_error, note
+from utils.provenance import UNTRAINED, Caveat, is_offline_error, note, weights_standing_in
 from utils.layers import CaffePreprocessing
 from utils.quiet_keras import import_keras
 
@@ -105,7 +105,7 @@ def changed_layers(model, snapshot):
     ]
 
 
-LITE0_FOR_RESNET50 = "EfficientNet-Lite0 ImageNet weights standing in for ResNet50's"
+LITE0_FOR_RESNET50 = weights_standing_in("EfficientNet-Lite0", "ResNet50")
 
 
 def resnet50_or_lite0(network="resnet50", include_top=True, input_shape=(224, 224, 3)):

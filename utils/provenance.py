@@ -44,6 +44,11 @@ GENERATED = "generated data"
 UNTRAINED = "untrained weights"
 
 
+def weights_standing_in(network, lesson_network="VGG16"):
+    """The one wording for another network's ImageNet weights standing in for the lesson's."""
+    return f"{network} ImageNet weights standing in for {lesson_network}'s"
+
+
 class Caveat(str):
     """Where a result's data and weights came from: the text of the flags that apply ('' for none).
 
