@@ -91,6 +91,9 @@ _EXPORTS = {
     "conv_output_size": "conv_arithmetic",
     "conv_params": "conv_arithmetic",
     "dense_params": "conv_arithmetic",
+    "receptive_field": "conv_arithmetic",
+    # activations: what a network's units respond to (Zeiler & Fergus)
+    "show_what_units_see": "activations",
     # tensorboard_logs: log a run, read its scalars back
     "tensorboard_callback": "tensorboard_logs",
     "read_tensorboard_scalars": "tensorboard_logs",
@@ -213,7 +216,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         log_loss,
         per_class_accuracy,
     )
-    from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
+    from utils.conv_arithmetic import conv_output_size, conv_params, dense_params, receptive_field
+    from utils.activations import show_what_units_see
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
     from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
     from utils.imagenet import decode_imagenet, imagenet_class_names

@@ -118,10 +118,12 @@ class HeadTraining:
         return count
 
     def _train_from(self, first_layer, lr):
-        """Freeze the layers below `first_layer`, unfreeze the rest, recompile."""
-        start = layer_index(self.model, first_layer)
+        """Freeze the layers below `first_layer`, unfreeze the rest but the pretrained batch-norm layers
+        (frozen, one keeps ImageNet's statistics; training, it would use each batch's), recompile."""
+        start, head = layer_index(self.model, first_layer), layer_index(self.model, self.head_from)
         for i, layer in enumerate(self.model.layers):
-            layer.trainable = i >= start
+            pretrained_bn = i < head and isinstance(layer, keras.layers.BatchNormalization)
+            layer.trainable = i >= start and not pretrained_bn
         self.trained_from = first_layer
         self.compile(lr)
 
