@@ -551,3 +551,14 @@ def test_only_an_untrained_networks_head_standardizes(data, capsys):
     assert [layer.name for layer in pretrained.head_model.layers[1:]] == ["head_predictions"]
     pretrained.fit(data[0], epochs=1, verbose=0)
     assert "measuring feature mean/std" not in capsys.readouterr().out
+
+
+def test_training_more_layers_keeps_the_pretrained_batch_norm_layers_frozen(data, tmp_path):
+    net = EfficientNetLite0(weights=None, input_shape=SHAPE)
+    net.finetune(data[0])
+    net.set_trainable("block6d_expand_conv")  # a block with a skip connection
+    before = networks.weights_snapshot(net.model)
+    net.fit(data[0], epochs=1, verbose=0, checkpoint_dir=tmp_path)  # saves the trained part
+    moved = networks.changed_layers(net.model, before)
+    assert {"block6d_expand_conv", "block7a_project_conv", "head_conv", "head_predictions"} <= set(moved)
+    assert not [n for n in moved if n.endswith("_bn") or not n.startswith(("block6d", "block7", "head"))]

@@ -110,7 +110,7 @@ NOTEBOOKS = (
         "Lesson 2: linear models, cached features and fine-tuning",
         (
             "a Keras linear model fitted by SGD",
-            "a linear model on VGG16's ImageNet predictions",
+            "a linear model on an ImageNet network's predictions",
             "fine-tuning by replacing the last layer, then training more layers",
         ),
         30,
