@@ -13,7 +13,6 @@ OUR_PYTHON = sorted(p for folder in ("utils", "tools", "bench") for p in (ROOT /
 # the modules at the bottom of the library: they import nothing of ours
 BASE_MODULES = [
     "files",
-    "provenance",
     "arrays",
     "labels",
     "imagenet",
@@ -21,6 +20,9 @@ BASE_MODULES = [
     "epochs",
     "sharding",
     "quiet_keras",
+    "synthetic_pictures",
+    "synthetic_shapes",
+    "kaggle_account",
 ]
 
 
@@ -65,6 +67,7 @@ ONE_HOME = {
     '".jpg", ".jpeg"': ("the image-file extensions", "files"),
     "STATEFARM_CLASSES =": ("State Farm's class names", "files"),
     'f"c{i}" for i in range(10)': ("State Farm's class names", "files"),
+    '"texting, right hand"': ("State Farm's class meanings", "files"),
     "DOGSCATS_CLASSES =": ("Dogs vs Cats's class names", "files"),
     '("cats", "dogs")': ("Dogs vs Cats's class names", "files"),
     "from tqdm": ("the progress bar", "files"),
@@ -136,11 +139,9 @@ def sizes(kind):
 # Still over the limits (issue 20, to split next); the list may only shrink.
 NOT_YET_SPLIT = {
     "prepare.py",
-    "synthetic.py",
     "convnets.py:train_mnist_convnet",
     "data.py:get_batches",
     "folders.py:list_images",
-    "synthetic.py:generate_statefarm",
 }
 
 

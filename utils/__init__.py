@@ -57,6 +57,8 @@ _EXPORTS = {
     "split_by_driver": "prepare",
     "split_at_random": "prepare",
     "locate": "prepare",
+    # files: the competitions' classes
+    "STATEFARM_MEANINGS": "files",
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
@@ -188,6 +190,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         split_by_driver,
         summarize,
     )
+    from utils.files import STATEFARM_MEANINGS
     from utils.synthetic import generate_dogscats, generate_statefarm
     from utils.folders import get_classes, list_images
     from utils.data import augmenter, get_batches, get_data
