@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import tqdm  # noqa: F401  (imported before the fork in run_as_nobody)
 
-from utils import prepare
+from utils import planned_moves
 from utils.prepare import (
     DriverImage,
     count_images,
@@ -115,7 +115,7 @@ def test_exception_after_some_moves_is_finished_by_the_next_run(
 ):
     reference = Path(shutil.copytree(raw_dogscats, tmp_path / "reference"))
     prepare_dogscats(reference, **DOGSCATS_SETTINGS)
-    real_move, moves = prepare._move_file, []
+    real_move, moves = planned_moves.move_file, []
 
     def move_then_fail(source, target):
         if len(moves) == 7:
@@ -123,11 +123,11 @@ def test_exception_after_some_moves_is_finished_by_the_next_run(
         moves.append(source)
         real_move(source, target)
 
-    monkeypatch.setattr(prepare, "_move_file", move_then_fail)
+    monkeypatch.setattr(planned_moves, "move_file", move_then_fail)
     with pytest.raises(OSError, match="simulated"):
         prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
     assert originals(dogscats) == originals(raw_dogscats)  # half-way: still nothing lost
-    monkeypatch.setattr(prepare, "_move_file", real_move)
+    monkeypatch.setattr(planned_moves, "move_file", real_move)
     for _ in range(2):
         prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
         assert tree(dogscats) == tree(reference)
@@ -139,12 +139,12 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next_run(statefarm, raw_st
     script = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from utils import prepare\n"
-        "real = prepare._move_file\n"
+        "from utils import planned_moves, prepare\n"
+        "real = planned_moves.move_file\n"
         "def slow(source, target):\n"
         "    time.sleep(0.05)\n"
         "    real(source, target)\n"
-        "prepare._move_file = slow\n"
+        "planned_moves.move_file = slow\n"
         f"prepare.prepare_statefarm({str(statefarm)!r}, **{STATEFARM_SETTINGS!r})\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script])
@@ -174,7 +174,7 @@ def test_other_settings_on_a_prepared_folder_are_refused(dogscats):
 def test_too_many_validation_images_is_refused(dogscats):
     with pytest.raises(ValueError, match="n_valid=40"):
         prepare_dogscats(dogscats, **(DOGSCATS_SETTINGS | {"n_valid": 40}))
-    assert not (dogscats / prepare.MANIFEST_NAME).exists()
+    assert not (dogscats / planned_moves.MANIFEST_NAME).exists()
 
 
 def test_missing_raw_data_points_to_download_or_make_data(tmp_path):

@@ -23,7 +23,7 @@ import pytest
 
 import utils
 from test_data_prepare import run_as_nobody
-from utils import prepare
+from utils import planned_moves
 from utils.synthetic import generate_dogscats, generate_statefarm
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,8 +131,8 @@ def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(raw, dogsca
 
         return operation
 
-    monkeypatch.setattr(prepare, "_move_file", failing(prepare._move_file))
-    monkeypatch.setattr(prepare, "_copy_file", failing(prepare._copy_file))
+    monkeypatch.setattr(planned_moves, "move_file", failing(planned_moves.move_file))
+    monkeypatch.setattr(planned_moves, "copy_file", failing(planned_moves.copy_file))
     with pytest.raises(OSError, match="simulated crash"):
         utils.prepare_dogscats(dogscats, **DOGSCATS)
     assert len(done) == k < MOVES + COPIES
@@ -147,13 +147,13 @@ def test_a_run_killed_at_a_random_moment_is_finished_by_the_next_run(raw, dogsca
     reference = prepared_reference(raw["dogscats"], tmp_path, utils.prepare_dogscats, DOGSCATS)
     script = (
         f"import sys, time\nsys.path.insert(0, {str(REPO)!r})\n"
-        "from utils import prepare\n"
-        "real = prepare._move_file\n"
-        "prepare._move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
+        "from utils import planned_moves, prepare\n"
+        "real = planned_moves.move_file\n"
+        "planned_moves.move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
         f"prepare.prepare_dogscats({str(dogscats)!r}, **{DOGSCATS!r})\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script])
-    manifest = dogscats / prepare.MANIFEST_NAME
+    manifest = dogscats / planned_moves.MANIFEST_NAME
     deadline = time.time() + 30
     while not manifest.exists() and time.time() < deadline:  # wait until it has a plan
         time.sleep(0.005)
@@ -173,13 +173,13 @@ def test_a_second_seed_on_the_same_folder_is_refused(dogscats, raw):
     with pytest.raises(ValueError) as error:
         utils.prepare_dogscats(dogscats, **DOGSCATS, seed=2)
     message = str(error.value)
-    assert "seed: was 1, now 2" in message and "mix" in message and prepare.MANIFEST_NAME in message
+    assert "seed: was 1, now 2" in message and "mix" in message and planned_moves.MANIFEST_NAME in message
     assert digests(dogscats) == before
     assert_safe(dogscats, raw["dogscats"])
 
 
 def test_a_second_seed_during_an_unfinished_run_is_refused_too(dogscats, raw, monkeypatch):
-    real = prepare._move_file
+    real = planned_moves.move_file
     moved = []
 
     def crash_after_three(source, target):
@@ -188,7 +188,7 @@ def test_a_second_seed_during_an_unfinished_run_is_refused_too(dogscats, raw, mo
         moved.append(target)
         real(source, target)
 
-    monkeypatch.setattr(prepare, "_move_file", crash_after_three)
+    monkeypatch.setattr(planned_moves, "move_file", crash_after_three)
     with pytest.raises(OSError):
         utils.prepare_dogscats(dogscats, **DOGSCATS, seed=1)
     monkeypatch.undo()
@@ -223,7 +223,7 @@ def test_statefarm_driver_list_missing_images_is_refused_naming_them(statefarm):
     message = str(error.value)
     assert "does not list 2 images" in message and "driver_imgs_list.csv" in message
     assert all(f"{classname}/{image}" in message for _, classname, image in dropped)
-    assert digests(statefarm) == before and not (statefarm / prepare.MANIFEST_NAME).exists()
+    assert digests(statefarm) == before and not (statefarm / planned_moves.MANIFEST_NAME).exists()
 
 
 def test_statefarm_driver_list_naming_absent_images_warns_and_goes_on(statefarm):

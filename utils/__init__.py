@@ -58,6 +58,8 @@ _EXPORTS = {
     "split_by_driver": "prepare",
     "split_at_random": "prepare",
     "locate": "prepare",
+    # files: the competitions' classes
+    "STATEFARM_MEANINGS": "files",
     # synthetic: generated stand-ins for the Kaggle datasets
     "generate_dogscats": "synthetic",
     "generate_statefarm": "synthetic",
@@ -195,6 +197,7 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         split_by_driver,
         summarize,
     )
+    from utils.files import STATEFARM_MEANINGS
     from utils.synthetic import generate_dogscats, generate_statefarm
     from utils.images import sample_photos, save_sample_photos
     from utils.folders import get_classes, list_images
