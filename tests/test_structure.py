@@ -137,21 +137,12 @@ def sizes(kind):
                 yield f"{path.name}:{node.name}", node.end_lineno - node.lineno + 1
 
 
-# Still over the limits (issue 20, to split next); the list may only shrink.
-NOT_YET_SPLIT = {
-    "convnets.py:train_mnist_convnet",
-    "data.py:get_batches",
-    "folders.py:list_images",
-}
-
-
 def test_modules_functions_and_classes_stay_short_enough_to_read():
     modules = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "utils").glob("*.py")}
     too_long = {name for name, n in modules.items() if n > 350}
     too_long |= {name for name, n in sizes((ast.FunctionDef, ast.AsyncFunctionDef)) if n > 40}
     too_long |= {name for name, n in sizes(ast.ClassDef) if n > 150}
-    assert too_long - NOT_YET_SPLIT == set(), "over 350 lines a module, 40 a function or 150 a class"
-    assert NOT_YET_SPLIT <= too_long, f"now short enough, drop from NOT_YET_SPLIT: {NOT_YET_SPLIT - too_long}"
+    assert too_long == set(), "over 350 lines a module, 40 a function or 150 a class"
 
 
 def test_type_checking_imports_list_exactly_the_exports():
