@@ -145,13 +145,13 @@ def test_modules_functions_and_classes_stay_short_enough_to_read():
     assert too_long == set(), "over 350 lines a module, 40 a function or 150 a class"
 
 
-def test_type_checking_imports_list_exactly_the_exports():
+def test_the_export_list_imports_each_name_once_from_a_utils_module():
+    """utils._EXPORTS is read from the TYPE_CHECKING imports: a name listed twice would silently win once."""
     init = tree(ROOT / "utils" / "__init__.py")
-    [block] = [
-        n for n in init.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"
-    ]
-    listed = {alias.name: node.module.removeprefix("utils.") for node in block.body for alias in node.names}
-    assert listed == utils._EXPORTS
+    [block] = [n for n in init.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]
+    assert all(isinstance(node, ast.ImportFrom) and node.module.startswith("utils.") for node in block.body)
+    names = [alias.name for node in block.body for alias in node.names]
+    assert len(names) == len(set(names)) == len(utils._EXPORTS)
 
 
 def test_readme_module_table_lists_every_module_after_what_it_imports():
