@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from utils import ArrayWriter, load_array, onehot, save_array
+from utils import ArrayWriter, load_array, save_array
 from utils.arrays import is_array_dir
 
 NUMERIC_DTYPES = [
@@ -121,25 +121,3 @@ def test_load_half_written_array(tmp_path):
 def test_save_into_missing_folder_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_array(tmp_path / "no" / "such" / "a", np.zeros(2))
-
-
-def test_onehot_encodes_labels():
-    encoded = onehot([0, 2, 1, 2])
-    assert encoded.shape == (4, 3)
-    assert np.array_equal(encoded.argmax(axis=1), [0, 2, 1, 2])
-    assert np.array_equal(encoded.sum(axis=1), np.ones(4))
-
-
-def test_onehot_with_explicit_classes_and_shapes():
-    assert onehot([1], num_classes=5).tolist() == [[0, 1, 0, 0, 0]]
-    assert onehot(np.array([[0, 1], [1, 0]])).shape == (2, 2, 2)
-    assert onehot(np.array([], dtype=int), num_classes=3).shape == (0, 3)
-
-
-@pytest.mark.parametrize(
-    "labels, classes, message",
-    [([0, 3], 3, "does not fit"), ([-1, 0], None, "non-negative"), ([0.5], None, "integer")],
-)
-def test_onehot_rejects_bad_labels(labels, classes, message):
-    with pytest.raises(ValueError, match=message):
-        onehot(np.array(labels), num_classes=classes)

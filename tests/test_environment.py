@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import utils
-from tools.course import read_pins
+from tools.environments import read_pins
 
 ROOT = utils.repo_root()
 YAML_PIN = re.compile(r"^\s*-\s+([A-Za-z0-9_.\-\[\]]+)==([^\s#]+)")

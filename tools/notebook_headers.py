@@ -17,8 +17,8 @@ import sys
 import nbformat
 
 import utils
-from tools.catalogue import BCOLZ_WHEEL_PYTHONS, BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
-from tools.course import SUPPORTED
+from tools.catalogue import BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
+from tools.environments import BCOLZ_COMPILE_TIME, BCOLZ_WHEEL_PYTHONS, SUPPORTED
 
 HEADER_TAG, SETUP_TAG, NAV_TAG = "course-header", "course-setup", "course-nav"
 HARDWARE_TAG = "course-hardware"
@@ -94,7 +94,7 @@ if "google.colab" in sys.modules:
             why = "missing" if found is None else found + " is older than " + oldest
             notes.append(f"{{requirement}} ({{why}})")
     if "bcolz" in install and python not in BCOLZ_WHEEL_PYTHONS:
-        print(f"bcolz has no wheel for Python {{python}}: pip compiles it, which takes about 1-4 minutes.")
+        print(f"bcolz has no wheel for Python {{python}}: pip compiles it (about {BCOLZ_COMPILE_TIME}).")
     if install:
         print("Installing:", "; ".join(notes))
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *install.values()], check=True)

@@ -12,7 +12,7 @@ import numpy as np
 
 from utils.provenance import caveat
 from utils.images import read_image
-from utils.scoring import as_matrix
+from utils.labels import as_labels, as_matrix
 
 
 # ---------------------------------------------------------------- the five views
@@ -27,7 +27,7 @@ def five_views(probabilities, labels, class_names, count=4, seed=0):
     """
     probabilities = as_matrix(probabilities)
     labels = np.asarray(labels, dtype="int64")
-    predicted = probabilities.argmax(axis=1)
+    predicted = as_labels(probabilities)
     confidence = probabilities.max(axis=1)
     correct = predicted == labels
     rng = np.random.default_rng(seed)
@@ -103,7 +103,7 @@ def show_confusion_matrix(probabilities, labels, class_names, normalize=False):
     """Plot the confusion matrix of the most likely classes; returns the matrix."""
     from utils.plotting import plot_confusion_matrix
 
-    predicted = as_matrix(probabilities).argmax(axis=1)
+    predicted = as_labels(as_matrix(probabilities))
     return plot_confusion_matrix(np.asarray(labels), predicted, class_names, normalize=normalize)
 
 
@@ -152,7 +152,7 @@ def confidence_vs_accuracy(probabilities, labels, when=""):
     """
     matrix = as_matrix(probabilities)
     confidence = float(matrix.max(axis=1).mean())
-    accuracy = float((matrix.argmax(axis=1) == np.asarray(labels)).mean())
+    accuracy = float((as_labels(matrix) == np.asarray(labels)).mean())
     kind = "overconfident" if confidence > accuracy else "underconfident"
     print(
         f"{when}: the head says {confidence:.3f} on average (probability of its predicted class) "
@@ -170,14 +170,16 @@ def read_five_views(probabilities, labels, sure=0.9):
     """
     matrix = as_matrix(probabilities)
     labels = np.asarray(labels)
-    confidence, wrong = matrix.max(axis=1), matrix.argmax(axis=1) != labels
+    confidence, wrong = matrix.max(axis=1), as_labels(matrix) != labels
     confident_wrong = np.flatnonzero(wrong & (confidence > sure))
+    groups = (("right", ~wrong), ("wrong", wrong))
+    means = [f"{kind} answers {confidence[where].mean():.3f}" for kind, where in groups if where.any()]
     print(
         f"{wrong.sum()} of {len(labels)} validation images are wrong, {len(confident_wrong)} of them with a "
-        f"probability above {sure:g}. Mean probability of the predicted class: right answers "
-        f"{confidence[~wrong].mean() if (~wrong).any() else float('nan'):.3f}, wrong answers "
-        f"{confidence[wrong].mean() if wrong.any() else float('nan'):.3f}."
+        f"probability above {sure:g}. Mean probability of the predicted class: {', '.join(means)}."
     )
+    if not wrong.any():
+        return confident_wrong
     print(
         "Look at the 'most confident wrong' rows: if you can tell those images apart at a glance, the model "
         "is broken (check labels and the order of predictions), not unlucky; if they are hard for you too "

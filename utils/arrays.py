@@ -1,4 +1,4 @@
-"""Save and load NumPy arrays as compressed bcolz folders, and one-hot labels.
+"""Save and load NumPy arrays as compressed bcolz folders.
 
 Why bcolz: precomputed features and resized images are big; Blosc compresses
 photo-like arrays to about a quarter of `np.save`'s bytes while writing far
@@ -177,18 +177,3 @@ def _damaged(path, error):
         f"{path} is damaged or only partly copied ({type(error).__name__}: "
         f"{error}). Delete it and save the array again."
     )
-
-
-def onehot(labels, num_classes=None):
-    """One-hot encode integer labels: onehot([0, 2]) -> [[1,0,0],[0,0,1]]."""
-    labels = np.asarray(labels)
-    if labels.size and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0):
-        raise ValueError(
-            "onehot expects non-negative integer labels, "
-            f"got dtype {labels.dtype} with minimum {labels.min()}"
-        )
-    needed = int(labels.max()) + 1 if labels.size else 0
-    num_classes = needed if num_classes is None else num_classes
-    if needed > num_classes:
-        raise ValueError(f"label {needed - 1} does not fit num_classes={num_classes}")
-    return np.eye(num_classes, dtype=np.float32)[labels.reshape(-1)].reshape(labels.shape + (num_classes,))

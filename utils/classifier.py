@@ -224,13 +224,15 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
           images to the base's class probabilities, doing its own preprocessing inside;
       head_input: the layer whose output finetune()'s head reads by default
           (Vgg16: 'fc2'; a pooled-features layer for an EfficientNet);
+      conv_features: the last convolutional layer's output, for a head that sees where
+          things are in the picture (Vgg16: 'block5_pool');
       base_class_names(): the base's output classes (default: ImageNet's 1,000);
       weights_description: None for the lesson's own weights, or what stands in for
           them, shown with every result (e.g. "EfficientNet-Lite0 ImageNet weights
           standing in for VGG16's"; no commas).
     """
 
-    head_input = None
+    head_input = conv_features = None
     weights_description = None
 
     def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None, dtype_policy=None):

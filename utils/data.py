@@ -22,6 +22,7 @@ from utils.files import progress
 from utils.decoding import pick_decoder, resized_uint8
 from utils.folders import list_images
 from utils.image_cache import image_store, through_store
+from utils.labels import for_class_mode
 from utils.provenance import is_generated
 
 CLASS_MODES = ("categorical", "sparse", "binary", None)
@@ -110,10 +111,8 @@ def get_batches(
     limit:       use at most this many images: a repeatable random subset,
                  every class in proportion (e.g. limit=pick(quick=200, full=None)).
     cache:       where the first epoch keeps the resized images so later epochs
-                 skip decoding: "memory", "disk" (build/image_cache, reused by
-                 later runs until a file changes), a Path: the disk cache's
-                 folder, None (decode every epoch), or "auto": memory when they
-                 take at most MEMORY_BUDGET_FRACTION of the available RAM, else disk.
+                 skip decoding: "memory", "disk", a Path (a disk cache there),
+                 None (decode every epoch) or "auto" (see utils.image_cache).
     augment:     a function from a float32 batch of images to a batch of the same
                  shape (e.g. keras.Sequential([keras.layers.RandomFlip("horizontal")])),
                  applied after the cache, so every epoch sees new variations.
@@ -157,7 +156,7 @@ def _image_dataset(
     decoders = [pick_decoder(kind, size, target_size) for kind, size in zip(folder.kinds, folder.sizes)]
     columns = (np.arange(len(files), dtype=np.int64), files, np.array(decoders, dtype=np.int32))
     if class_mode is not None:
-        columns += (_encode_labels(folder.labels, len(folder.class_names), class_mode),)
+        columns += (for_class_mode(folder.labels, len(folder.class_names), class_mode),)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
@@ -181,14 +180,6 @@ def _image_dataset(
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.batch(batch_size).map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def _encode_labels(labels, num_classes, class_mode):
-    if class_mode == "categorical":
-        return np.eye(num_classes, dtype=np.float32)[labels]
-    if class_mode == "binary":
-        return labels.astype(np.float32).reshape(-1, 1)
-    return labels.astype(np.int32)
 
 
 # ---------------------------------------------------------------- arrays on disk

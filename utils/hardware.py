@@ -219,10 +219,16 @@ def estimated_minutes(tflop, gflops, share=CPU_TRAINING_SHARE):
     return tflop * 1e3 / (gflops * share) / 60
 
 
-def _duration(minutes):
-    if minutes < 90:
-        return f"{max(1, round(minutes))} min"
-    return f"{minutes / 60:.1f} h"
+def duration(seconds, *, rough=False):
+    """'42.0 s', '3 min 07 s' or '1.5 h'; `rough` (an estimate) gives whole minutes: '12 min'."""
+    if seconds >= 90 * 60:
+        return f"{seconds / 3600:.1f} h"
+    if rough:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
 
 
 def check_hardware(full_tflop, *, hardware=None, measure=matmul_gflops, out=print):
@@ -236,9 +242,9 @@ def check_hardware(full_tflop, *, hardware=None, measure=matmul_gflops, out=prin
     if hardware.gpus or is_quick() or not full_tflop:
         return hardware
     gflops = measure()
-    minutes = estimated_minutes(full_tflop, gflops)
+    estimate = duration(60 * estimated_minutes(full_tflop, gflops), rough=True)
     out(
-        f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
+        f"Estimated time for this notebook's full profile on this CPU: about {estimate} "
         f"(about {full_tflop:g} TFLOP at {CPU_TRAINING_SHARE:.0%} of the {gflops:.0f} GFLOP/s "
         f"float32 matmul just measured)."
     )

@@ -9,23 +9,22 @@ broken zip) becomes an error that says what to do. Credentials are never
 printed: messages only say *where* they were looked for.
 """
 
-import contextlib
-import io
-import json
-import os
-import re
-import shutil
-import stat
-import warnings
 import zipfile
-import zlib
 from pathlib import Path
 
-from utils.files import atomic_path, progress
-from utils.provenance import is_offline_error
 from utils.config import data_root
-from utils.prepare import MANIFEST_NAME
-from utils.provenance import is_generated
+from utils.kaggle_account import (
+    CREDENTIALS_HELP,
+    KaggleCredentialsError,
+    KaggleDownloadError,
+    http_status,
+    kaggle_client,
+    redact,
+    rules_not_accepted,
+)
+from utils.kaggle_unzip import extract_all
+from utils.planned_moves import MANIFEST_NAME
+from utils.provenance import is_generated, is_offline_error
 
 COMPETITIONS = {
     "dogscats": "dogs-vs-cats-redux-kernels-edition",
@@ -36,26 +35,11 @@ EXPECTED_FILES = {
     "dogscats": ("train", "test", "sample_submission.csv"),
     "statefarm": ("train", "test", "driver_imgs_list.csv", "sample_submission.csv"),
 }
-CREDENTIALS_HELP = """\
-No Kaggle credentials found. Give them in one of these ways:
-  * kaggle auth login                     (browser sign-in; stores ~/.kaggle/credentials.json)
-  * ~/.kaggle/kaggle.json                 from https://www.kaggle.com/settings -> API ->
-                                          "Create New Token"; then: chmod 600 ~/.kaggle/kaggle.json
-  * KAGGLE_USERNAME and KAGGLE_KEY        environment variables (or KAGGLE_API_TOKEN)
-Without an account the course runs on generated data: make data"""
 DONE_MARKER = ".kaggle-download-complete"  # written once everything is unpacked
 OFFLINE_HELP = (
     "Without network access the course still runs on generated data: "
     "`make data` (or `python -m tools.make_sample_data`)."
 )
-
-
-class KaggleDownloadError(RuntimeError):
-    """A download or unpack problem, with a message that says what to do."""
-
-
-class KaggleCredentialsError(KaggleDownloadError):
-    """No usable Kaggle credentials."""
 
 
 def competition_slug(name):
@@ -65,6 +49,12 @@ def competition_slug(name):
     if name in COMPETITIONS.values():
         return name
     raise ValueError(f"unknown competition {name!r}; choose one of {sorted(COMPETITIONS)}")
+
+
+def competition_name(name):
+    """'dogs-vs-cats-redux-kernels-edition' -> 'dogscats' (short names pass through)."""
+    slug = competition_slug(name)
+    return next(key for key, value in COMPETITIONS.items() if value == slug)
 
 
 def rules_url(name):
@@ -79,8 +69,7 @@ def download(name, dest=None, client=None):
             (tests pass a fake); by default a logged-in `kaggle` API.
     Skips the work when `dest` already holds a complete download. Returns dest.
     """
-    slug = competition_slug(name)
-    short_name = next(key for key, value in COMPETITIONS.items() if value == slug)
+    slug, short_name = competition_slug(name), competition_name(name)
     dest = Path(dest) if dest is not None else data_root() / short_name
     _refuse_generated(dest)
     if is_downloaded(short_name, dest):
@@ -115,8 +104,7 @@ def unpack_download(name, dest, archive):
     For a download made by `download` or by the kaggle command line. Safe to
     run again; the archive is left where it is.
     """
-    slug = competition_slug(name)
-    short_name = next(key for key, value in COMPETITIONS.items() if value == slug)
+    slug, short_name = competition_slug(name), competition_name(name)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     extract_all(archive, dest, rules=rules_url(slug))
@@ -164,13 +152,9 @@ def _fetch(client, slug, dest, force):
 
 
 def _explain(error, slug):
-    status = getattr(getattr(error, "response", None), "status_code", None)
-    rules = rules_url(slug)
+    status = http_status(error)
     if status == 403:
-        return KaggleDownloadError(
-            f"Kaggle refused the download (HTTP 403). Accept the competition rules at "
-            f"{rules} while signed in; they can't be accepted through the API. Then run again."
-        )
+        return KaggleDownloadError(rules_not_accepted("download", rules_url(slug)))
     if status == 401:
         return KaggleCredentialsError(
             "Kaggle rejected the credentials (HTTP 401): the API key may be old or "
@@ -183,178 +167,7 @@ def _explain(error, slug):
     return KaggleDownloadError(f"Downloading {slug} failed: {type(error).__name__}: {error}")
 
 
-# ---------------------------------------------------------------- credentials
-
-
-def credentials_source(environ=None, home=None):
-    """Where Kaggle credentials would come from (a description), or None.
-
-    Only says where; never reads or returns the secret itself.
-    """
-    environ = os.environ if environ is None else environ
-    home = Path.home() if home is None else Path(home)
-    if environ.get("KAGGLE_USERNAME") and environ.get("KAGGLE_KEY"):
-        return "the KAGGLE_USERNAME and KAGGLE_KEY environment variables"
-    if environ.get("KAGGLE_API_TOKEN"):
-        return "the KAGGLE_API_TOKEN environment variable"
-    for path in _credential_files(environ, home):
-        if path.is_file():
-            return str(path)
-    return None
-
-
-def _credential_files(environ, home):
-    config_dirs = [Path(environ["KAGGLE_CONFIG_DIR"])] if environ.get("KAGGLE_CONFIG_DIR") else []
-    config_dirs += [home / ".kaggle", Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "kaggle"]
-    names = ("kaggle.json", "access_token", "credentials.json")
-    return [folder / name for folder in config_dirs for name in names]
-
-
-def redact(text, environ=None, home=None):
-    """`text` with every Kaggle secret we can find replaced by '***'.
-
-    Errors from the client may quote a request (and so a key); everything we
-    show passes through here first.
-    """
-    environ = os.environ if environ is None else environ
-    home = Path.home() if home is None else Path(home)
-    secrets = [environ.get("KAGGLE_KEY"), environ.get("KAGGLE_API_TOKEN")]
-    for path in _credential_files(environ, home):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            if path.name == "kaggle.json":
-                secrets.append(json.loads(path.read_text()).get("key"))
-            elif path.name == "access_token":
-                secrets.append(path.read_text().strip())
-    for secret in secrets:
-        if isinstance(secret, str) and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
-def warn_if_readable_by_others(path):
-    """Warn when a credentials file can be read by other users of the machine."""
-    path = Path(path)
-    if path.is_file() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.warn(
-            f"{path} can be read by other users of this machine; protect your key with: chmod 600 {path}",
-            stacklevel=2,
-        )
-        return True
-    return False
-
-
-def kaggle_client():
-    """A signed-in `kaggle` API object, or a KaggleCredentialsError saying why not."""
-    source = credentials_source()
-    if source is None:
-        raise KaggleCredentialsError(CREDENTIALS_HELP)
-    if source.endswith((".json", "access_token")):
-        warn_if_readable_by_others(source)
-    # Importing `kaggle` already tries to sign in and prints help text on
-    # failure; keep that out of notebook output and report it ourselves.
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            from kaggle.api.kaggle_api_extended import KaggleApi
-
-            api = KaggleApi()
-            api.authenticate()
-        except (Exception, SystemExit) as error:
-            raise KaggleCredentialsError(
-                f"Kaggle could not sign in with the credentials from {source} "
-                f"({type(error).__name__}).\n{CREDENTIALS_HELP}"
-            ) from None
-    return api
-
-
 # ---------------------------------------------------------------- unpacking
-
-
-def extract_all(archive, dest, rules=None):
-    """Unpack `archive` into `dest`, then any zips that came out of it
-    (each into the folder it sits in).
-
-    Safe to run twice: files already unpacked at full size are skipped.
-    """
-    pending, seen = [(Path(archive), Path(dest))], set()
-    while pending:
-        current, folder = pending.pop()
-        seen.add(current.resolve())
-        try:
-            names = extract_zip(current, folder, rules if current == Path(archive) else None)
-        except KaggleDownloadError as error:
-            if current == Path(archive):
-                raise
-            raise KaggleDownloadError(
-                f"{error} (It came out of {archive}: delete that "
-                "too, or the same broken copy is unpacked again.)"
-            ) from None
-        for name in names:
-            inner = folder / name
-            if name.lower().endswith(".zip") and inner.resolve() not in seen:
-                pending.append((inner, inner.parent))
-
-
-def extract_zip(archive, dest, rules=None):
-    """Unpack one zip into `dest`, refusing entries that would land outside it.
-
-    Returns the member names. Errors name the file and say what to do.
-    """
-    archive, dest = Path(archive), Path(dest)
-    _check_not_html(archive, rules)
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = zipped.infolist()
-            targets = [_safe_target(dest, member.filename, archive) for member in members]
-            for member, target in progress(list(zip(members, targets)), f"unzip {archive.name}"):
-                _extract_member(zipped, member, target)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise KaggleDownloadError(
-            f"{archive} is incomplete or corrupt ({error}); the download was probably cut "
-            "short. Run the download again to fetch it afresh."
-        ) from None
-    return [member.filename for member in members]
-
-
-def _check_not_html(archive, rules):
-    with open(archive, "rb") as handle:
-        start = handle.read(512).lstrip().lower()
-    if start.startswith((b"<!doctype html", b"<html")):
-        if rules is None:  # e.g. an archive inside the download: not a rules problem
-            raise KaggleDownloadError(f"{archive} is an HTML page, not a zip: delete it and download again.")
-        raise KaggleDownloadError(
-            f"{archive} is an HTML page, not a zip: Kaggle sends a web page instead of "
-            f"the data when the competition rules have not been accepted. Accept the rules "
-            f"at {rules} (they can't be accepted through the API), then download again."
-        )
-
-
-def _safe_target(dest, member_name, archive):
-    """Where a zip entry goes, or an error if it would escape `dest`."""
-    name = member_name.replace("\\", "/")
-    parts = [part for part in name.split("/") if part not in ("", ".")]
-    unsafe = not parts or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts
-    root = Path(dest).resolve()
-    target = root.joinpath(*parts)
-    if unsafe or root not in target.resolve().parents:
-        raise KaggleDownloadError(
-            f"{archive} contains the entry {member_name!r}, which would be written outside "
-            f"{dest}. Nothing was unpacked; the archive is not trustworthy."
-        )
-    return target
-
-
-def _extract_member(zipped, member, target):
-    if member.is_dir():
-        target.mkdir(parents=True, exist_ok=True)
-        return
-    if stat.S_ISLNK(member.external_attr >> 16):
-        warnings.warn(f"skipped the symbolic link {member.filename!r} in {zipped.filename}", stacklevel=2)
-        return
-    if target.is_file() and target.stat().st_size == member.file_size:
-        return  # unpacked by an earlier run
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as partial, zipped.open(member) as source, open(partial, "wb") as out:
-        shutil.copyfileobj(source, out, 1 << 20)
 
 
 def _lift_out_of_imgs(dest):

@@ -8,6 +8,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from utils.labels import as_labels
+
 
 def plots(images, titles=None, rows=1, figsize=None, cmap=None):
     """Show images in a grid with `rows` rows; returns the figure.
@@ -174,10 +176,7 @@ def plot_predictions_grid(images, y_true, y_pred, class_names=None, rows=None, f
     if not images:
         raise ValueError("plot_predictions_grid needs at least one image")
     y_true = np.asarray(y_true).ravel()
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    y_pred = y_pred.ravel()
+    y_pred = as_labels(y_pred)
     if not len(images) == len(y_true) == len(y_pred):
         raise ValueError(f"{len(images)} images, {len(y_true)} labels, {len(y_pred)} predictions")
     name = (lambda i: str(class_names[int(i)])) if class_names is not None else (lambda i: str(int(i)))

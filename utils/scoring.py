@@ -1,4 +1,5 @@
-"""Scoring predictions as Kaggle and lesson 2 do: log loss, clipping, per-class accuracy.
+"""Scoring predictions as Kaggle and lesson 2 do: log loss, clipping, per-class accuracy, and the
+one noise test every "helped/hurt" verdict goes through (`compare`).
 
     log_loss(probabilities, labels)                 # what Kaggle ranks Dogs vs Cats by
     rows = clip_log_loss_table(probabilities, labels)
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from utils.labels import as_labels, as_matrix
 from utils.provenance import caveat
 
 # Clip levels tried by the notebooks, as the largest allowed probability.
@@ -64,14 +66,6 @@ def log_loss(probabilities, labels, eps=1e-15):
     labels = np.asarray(labels, dtype="int64")
     chosen = probabilities[np.arange(len(labels)), labels]
     return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
-
-
-def as_matrix(probabilities):
-    """(n,) probabilities of class 1 -> (n, 2); (n, classes) unchanged."""
-    probabilities = np.asarray(probabilities, dtype="float64")
-    if probabilities.ndim == 1:
-        return np.stack([1 - probabilities, probabilities], axis=1)
-    return probabilities
 
 
 def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=False):
@@ -128,7 +122,7 @@ def clipping_effect(probabilities, labels, high):
     matrix = as_matrix(probabilities)
     labels = np.asarray(labels, dtype="int64")
     clipped = clip_multiclass(matrix, high)
-    right = matrix.argmax(axis=1) == labels
+    right = as_labels(matrix) == labels
     sure = matrix.max(axis=1) > high
 
     def total(p, rows):
@@ -149,10 +143,7 @@ def per_class_accuracy(y_true, y_pred, num_classes=None):
     A class with no examples in `y_true` gets NaN.
     """
     y_true = np.asarray(y_true).ravel().astype(np.int64)
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    y_pred = y_pred.ravel().astype(np.int64)
+    y_pred = as_labels(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{len(y_true)} true labels for {len(y_pred)} predictions")
     if num_classes is None:

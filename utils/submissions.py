@@ -237,7 +237,8 @@ def submit_to_kaggle(path, competition, message, client=None):
         (tests pass a fake); by default a signed-in `kaggle` API, which
         raises utils.kaggle.KaggleCredentialsError saying how to sign in.
     """
-    from utils.kaggle import competition_slug, kaggle_client, redact, rules_url
+    from utils.kaggle import competition_slug, rules_url
+    from utils.kaggle_account import http_status, kaggle_client, redact, rules_not_accepted
 
     path = Path(path)
     if not path.is_file():
@@ -247,12 +248,8 @@ def submit_to_kaggle(path, competition, message, client=None):
     try:
         result = client.competition_submit(str(path), message, slug)
     except Exception as error:
-        status = getattr(getattr(error, "response", None), "status_code", None)
-        if status == 403:
-            raise RuntimeError(
-                f"Kaggle refused the submission (HTTP 403): accept the "
-                f"rules at {rules_url(slug)} while signed in."
-            ) from None
+        if http_status(error) == 403:
+            raise RuntimeError(rules_not_accepted("submission", rules_url(slug))) from None
         raise RuntimeError(
             redact(f"submitting {path} to {slug} failed: {type(error).__name__}: {error}")
         ) from None

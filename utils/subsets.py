@@ -1,7 +1,10 @@
-"""Subsampling: a repeatable random subset in which every class keeps its share.
+"""Subsampling and splitting, every class keeping its share.
 
-One rule for every place the course takes part of a dataset: folders
-(get_batches' `limit`), arrays (utils.datasets' `max_train`) and sample copies.
+One home for every place the course takes part of a dataset: folders (get_batches'
+`limit`) and arrays (utils.datasets' `max_train`) keep classes in proportion
+(`stratified_subset`); sample folders take an equal share of each class
+(`balanced_subset`); held-out splits go through scikit-learn's stratified splitter
+(`stratified_split`).
 """
 
 import numpy as np
@@ -34,3 +37,26 @@ def stratified_subset(labels, limit, num_classes, seed=None):
         if count
     ]
     return np.sort(np.concatenate(chosen))
+
+
+def balanced_subset(labels, limit, rng):
+    """Sorted indices of up to `limit` of `labels`, split as evenly as possible between the
+    classes (in sorted order; a class with too few gives all it has), picked with `rng`."""
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if 0 < limit < len(classes):
+        raise ValueError(f"{limit} is fewer than the {len(classes)} classes: take at least one of each")
+    shares = [limit // len(classes) + (i < limit % len(classes)) for i in range(len(classes))]
+    chosen = [np.array([], dtype=np.int64)]
+    for label, share in zip(classes, shares):
+        members = np.flatnonzero(labels == label)
+        chosen.append(rng.choice(members, size=min(share, len(members)), replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def stratified_split(x, y, held_out, seed):
+    """(x_keep, x_held, y_keep, y_held): `held_out` (a count or a fraction) of the items held
+    out at random (repeatable for a seed), every class in the same proportion on both sides."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(x, y, test_size=held_out, stratify=y, random_state=seed)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.arrays import onehot
+from utils.labels import as_onehot
 from utils.features import quiet_retracing
 from utils.quiet_keras import import_keras
 
@@ -93,12 +93,6 @@ def load_layer_weights(model, path):
     """
     optimizer = getattr(model, "optimizer", None)
     model.load_weights(str(path), objects_to_skip=[optimizer] if optimizer else None)
-
-
-def as_onehot(labels, num_classes):
-    """Integer labels one-hot encoded; labels that already are one-hot, as float32."""
-    labels = np.asarray(labels)
-    return labels.astype("float32") if labels.ndim == 2 else onehot(labels.astype("int64"), num_classes)
 
 
 def head_fit_arguments(labels, val_features, val_labels, num_classes):
