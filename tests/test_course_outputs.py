@@ -144,6 +144,7 @@ def test_runner_fails_noisy_and_failing_notebooks_and_its_report_links_resolve(t
 # -- lessons 1 and 2 on real-looking photos, with untrained weights
 # -- lessons 1 and 2 on real photos (no generated-data marker), with the packaged pretrained network
 
+
 def real_looking_photos(root, n_train=60, n_test=10, size=160, seed=0):
     """Kaggle's raw Dogs vs Cats layout (train/cat.N.jpg, test/N.jpg, sample_submission.csv)
     filled with crops of two real photographs that ship in scikit-image: 'cat' images are
