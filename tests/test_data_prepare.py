@@ -1,20 +1,16 @@
 """utils.prepare: raw Kaggle layout -> train/valid/test/sample, without ever losing a file."""
 
-import hashlib
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
-import tqdm  # noqa: F401  (imported before the fork in run_as_nobody)
 
-from utils import prepare
+from file_trees import assert_safe, checksums, originals
+from utils import planned_moves
 from utils.prepare import (
     DriverImage,
     count_images,
@@ -53,24 +49,6 @@ def statefarm(raw_statefarm, tmp_path):
     return Path(shutil.copytree(raw_statefarm, tmp_path / "statefarm"))
 
 
-def tree(root):
-    """{relative path: sha1} of every file under root."""
-    return {
-        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(Path(root).rglob("*"))
-        if p.is_file()
-    }
-
-
-def originals(root):
-    """Checksums of the images outside sample/ (each file once, wherever it sits)."""
-    return Counter(
-        digest
-        for path, digest in tree(root).items()
-        if path.endswith(".jpg") and not path.startswith("sample/")
-    )
-
-
 def test_dogscats_layout_and_counts(dogscats, raw_dogscats):
     counts = prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
     assert sum(counts["train"].values()) == 30 and sum(counts["valid"].values()) == 10
@@ -84,10 +62,7 @@ def test_dogscats_layout_and_counts(dogscats, raw_dogscats):
             assert names and all(n.startswith(classname[:3] + ".") for n in names)
     assert not list((dogscats / "train").glob("*.jpg")) and not list((dogscats / "test").glob("*.jpg"))
     assert (dogscats / "sample_submission.csv").is_file()
-    assert originals(dogscats) == originals(raw_dogscats)  # nothing lost, nothing doubled
-    for copy in (dogscats / "sample").rglob("*.jpg"):  # samples are copies of kept files
-        kept = dogscats / copy.relative_to(dogscats / "sample")
-        assert kept.read_bytes() == copy.read_bytes()
+    assert_safe(dogscats, raw_dogscats)  # nothing lost or doubled; samples are copies of kept files
 
 
 def test_every_step_three_times_changes_nothing(dogscats, statefarm):
@@ -96,10 +71,10 @@ def test_every_step_three_times_changes_nothing(dogscats, statefarm):
         (statefarm, prepare_statefarm, STATEFARM_SETTINGS),
     ):
         first = prepare_fn(root, **settings)
-        after_first = tree(root)
+        after_first = checksums(root)
         for _ in range(2):
             assert prepare_fn(root, **settings) == first
-            assert tree(root) == after_first
+            assert checksums(root) == after_first
 
 
 def test_split_is_repeatable_for_a_seed(raw_dogscats, tmp_path):
@@ -107,30 +82,7 @@ def test_split_is_repeatable_for_a_seed(raw_dogscats, tmp_path):
     b = shutil.copytree(raw_dogscats, tmp_path / "b")
     prepare_dogscats(a, **DOGSCATS_SETTINGS)
     prepare_dogscats(b, **DOGSCATS_SETTINGS)
-    assert tree(a) == tree(b)
-
-
-def test_exception_after_some_moves_is_finished_by_the_next_run(
-    dogscats, raw_dogscats, tmp_path, monkeypatch
-):
-    reference = Path(shutil.copytree(raw_dogscats, tmp_path / "reference"))
-    prepare_dogscats(reference, **DOGSCATS_SETTINGS)
-    real_move, moves = prepare._move_file, []
-
-    def move_then_fail(source, target):
-        if len(moves) == 7:
-            raise OSError("simulated crash after 7 moves")
-        moves.append(source)
-        real_move(source, target)
-
-    monkeypatch.setattr(prepare, "_move_file", move_then_fail)
-    with pytest.raises(OSError, match="simulated"):
-        prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
-    assert originals(dogscats) == originals(raw_dogscats)  # half-way: still nothing lost
-    monkeypatch.setattr(prepare, "_move_file", real_move)
-    for _ in range(2):
-        prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
-        assert tree(dogscats) == tree(reference)
+    assert checksums(a) == checksums(b)
 
 
 def test_a_run_killed_with_sigkill_is_finished_by_the_next_run(statefarm, raw_statefarm, tmp_path):
@@ -139,12 +91,12 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next_run(statefarm, raw_st
     script = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from utils import prepare\n"
-        "real = prepare._move_file\n"
+        "from utils import planned_moves, prepare\n"
+        "real = planned_moves.move_file\n"
         "def slow(source, target):\n"
         "    time.sleep(0.05)\n"
         "    real(source, target)\n"
-        "prepare._move_file = slow\n"
+        "planned_moves.move_file = slow\n"
         f"prepare.prepare_statefarm({str(statefarm)!r}, **{STATEFARM_SETTINGS!r})\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script])
@@ -157,76 +109,29 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next_run(statefarm, raw_st
     assert child.returncode == -signal.SIGKILL and 4 <= moved < 20, "kill should land mid-way"
     assert originals(statefarm) == originals(raw_statefarm)
     prepare_statefarm(statefarm, **STATEFARM_SETTINGS)
-    assert tree(statefarm) == tree(reference)
+    assert checksums(statefarm) == checksums(reference)
 
 
 def test_other_settings_on_a_prepared_folder_are_refused(dogscats):
     prepare_dogscats(dogscats, **DOGSCATS_SETTINGS)
-    before = tree(dogscats)
+    before = checksums(dogscats)
     for change in ({"seed": 7}, {"n_valid": 12}):
         with pytest.raises(ValueError, match="already split with other settings") as error:
             prepare_dogscats(dogscats, **(DOGSCATS_SETTINGS | change))
         key = next(iter(change))
         assert f"{key}: was" in str(error.value)
-    assert tree(dogscats) == before
+    assert checksums(dogscats) == before
 
 
 def test_too_many_validation_images_is_refused(dogscats):
     with pytest.raises(ValueError, match="n_valid=40"):
         prepare_dogscats(dogscats, **(DOGSCATS_SETTINGS | {"n_valid": 40}))
-    assert not (dogscats / prepare.MANIFEST_NAME).exists()
+    assert not (dogscats / planned_moves.MANIFEST_NAME).exists()
 
 
 def test_missing_raw_data_points_to_download_or_make_data(tmp_path):
     with pytest.raises(FileNotFoundError, match="make data"):
         prepare_dogscats(tmp_path / "nothing-here")
-
-
-def run_as_nobody(function, *args):
-    """Call function(*args) in a forked child running as user 'nobody' (root
-    can write to any folder, so a read-only folder must be tested without it).
-    Returns the child's error as text, or "no error"."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: drop privileges, run, report, exit at once
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            function(*args)
-            message = "no error"
-        except BaseException as error:
-            message = f"{type(error).__name__}: {error}"
-        os.write(write_end, message.encode()[:60000])
-        os._exit(0)
-    os.close(write_end)
-    os.waitpid(pid, 0)
-    with os.fdopen(read_end) as pipe:
-        return pipe.read()
-
-
-def test_read_only_folder_fails_before_any_move(raw_dogscats):
-    folder = Path(tempfile.mkdtemp(prefix="readonly-"))  # outside pytest's private tmp
-    try:
-        os.chmod(folder, 0o755)
-        root = Path(shutil.copytree(raw_dogscats, folder / "dogscats"))
-        before = tree(root)
-        for path in [root, *root.rglob("*")]:
-            if path.is_dir():
-                os.chmod(path, 0o555)
-        if os.geteuid() == 0:
-            outcome = run_as_nobody(prepare_dogscats, root, *DOGSCATS_SETTINGS.values())
-        else:
-            with pytest.raises(PermissionError) as error:
-                prepare_dogscats(root, **DOGSCATS_SETTINGS)
-            outcome = f"PermissionError: {error.value}"
-        assert outcome.startswith("PermissionError") and "read-only" in outcome
-        assert "Nothing was moved" in outcome
-        assert tree(root) == before
-    finally:
-        for path in [folder, *folder.rglob("*")]:
-            if path.is_dir():
-                os.chmod(path, 0o755)
-        shutil.rmtree(folder)
 
 
 def drivers_in(root, split):
@@ -254,10 +159,10 @@ def test_statefarm_named_validation_drivers(statefarm):
 
 def test_statefarm_without_driver_list_names_the_file(statefarm):
     (statefarm / "driver_imgs_list.csv").unlink()
-    before = tree(statefarm)
+    before = checksums(statefarm)
     with pytest.raises(FileNotFoundError, match="driver_imgs_list.csv"):
         prepare_statefarm(statefarm, **STATEFARM_SETTINGS)
-    assert tree(statefarm) == before
+    assert checksums(statefarm) == before
 
 
 def test_statefarm_list_missing_some_images_names_them(statefarm):
@@ -265,11 +170,11 @@ def test_statefarm_list_missing_some_images_names_them(statefarm):
     lines = listing.read_text().splitlines()
     dropped = lines[5].split(",")
     listing.write_text("\n".join(lines[:5] + lines[6:]) + "\n")
-    before = tree(statefarm)
+    before = checksums(statefarm)
     with pytest.raises(ValueError) as error:
         prepare_statefarm(statefarm, **STATEFARM_SETTINGS)
     assert "driver_imgs_list.csv" in str(error.value) and dropped[2] in str(error.value)
-    assert tree(statefarm) == before
+    assert checksums(statefarm) == before
 
 
 def test_statefarm_list_naming_absent_images_warns_and_goes_on(statefarm):
@@ -300,14 +205,14 @@ def test_an_already_prepared_folder_without_manifest_is_left_alone(tmp_path):
     for split in ("train/cats", "train/dogs", "valid/cats", "valid/dogs"):
         (root / split).mkdir(parents=True)
         (root / split / "x.jpg").write_bytes(b"img")
-    before = tree(root)
+    before = checksums(root)
     counts = prepare_dogscats(root)
-    assert counts["valid"] == {"cats": 1, "dogs": 1} and tree(root) == before
+    assert counts["valid"] == {"cats": 1, "dogs": 1} and checksums(root) == before
     assert count_images(root) == counts
 
 
 def test_a_sample_too_small_for_every_class_is_refused(statefarm):
-    before = tree(statefarm)
+    before = checksums(statefarm)
     with pytest.raises(ValueError, match="n_sample_valid=5 is fewer than the 10 classes"):
         prepare_statefarm(statefarm, **(STATEFARM_SETTINGS | {"n_sample_valid": 5}))
-    assert tree(statefarm) == before
+    assert checksums(statefarm) == before

@@ -183,3 +183,10 @@ def test_fastest_policy_is_timed_once_per_network_and_machine(tmp_path):
     choose("vgg", other)
     assert len(timed) == 6
     assert choose("vgg", cpu(LAPTOP))[0] == "float32" and len(timed) == 6  # not native: no timing
+
+
+def test_one_duration_wording_for_measured_times_and_estimates():
+    from utils.hardware import duration
+
+    assert [duration(s) for s in (4.25, 187, 5400)] == ["4.2 s", "3 min 07 s", "1.5 h"]
+    assert [duration(s, rough=True) for s in (20, 725, 13_333)] == ["1 min", "12 min", "3.7 h"]

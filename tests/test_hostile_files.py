@@ -7,7 +7,6 @@ a wrong layout is an error that names the folder and the fix - never a raw
 TensorFlow/PIL traceback, never a silent wrong result, and no file is touched.
 """
 
-import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from PIL import Image
 
 import utils
+from file_trees import checksums
 
 TARGET = (8, 8)
 RED, BLUE, GREY = (255, 0, 0), (0, 0, 255), (120, 120, 120)
@@ -27,14 +27,6 @@ def save(path, colour=RED, size=(40, 30), mode="RGB", fmt=None, **options):
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, colour).convert(mode).save(path, format=fmt, **options)
     return path
-
-
-def checksums(root):
-    return {
-        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(Path(root).rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
 
 
 def only_images(batches):

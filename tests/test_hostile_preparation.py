@@ -6,7 +6,6 @@ the multiset of image checksums outside sample/ equals the raw download's
 in two of train/, valid/ and test/.
 """
 
-import hashlib
 import json
 import os
 import random
@@ -16,14 +15,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
+import tqdm  # noqa: F401  (imported before the fork in run_as_nobody)
 
 import utils
-from test_data_prepare import run_as_nobody
-from utils import prepare
+from file_trees import assert_safe, checksums, failing_after, originals
+from utils import planned_moves
 from utils.synthetic import generate_dogscats, generate_statefarm
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,45 +50,10 @@ def statefarm(raw, tmp_path):
     return Path(shutil.copytree(raw["statefarm"], tmp_path / "statefarm"))
 
 
-def digests(root):
-    """{relative path: sha1} of every file under root."""
-    return {
-        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(Path(root).rglob("*"))
-        if p.is_file()
-    }
-
-
-def originals(root):
-    """Multiset of checksums of every file outside sample/ (bookkeeping files left out)."""
-    return Counter(
-        digest
-        for path, digest in digests(root).items()
-        if not path.startswith("sample/") and not Path(path).name.startswith(".")
-    )
-
-
-def assert_safe(root, raw_root):
-    """Nothing lost or doubled, no image in two splits, sample/ only copies.
-    raw_root: the untouched download, or the Counter of its `originals`."""
-    expected = raw_root if isinstance(raw_root, Counter) else originals(raw_root)
-    assert originals(root) == expected
-    places = {}
-    for path in digests(root):
-        parts = Path(path).parts
-        if parts[0] in ("train", "valid", "test") and path.lower().endswith(".jpg"):
-            places.setdefault(Path(path).name, set()).add(parts[0])
-    doubled = {name: splits for name, splits in places.items() if len(splits) > 1}
-    assert not doubled, f"images in two splits: {doubled}"
-    for copy in (root / "sample").rglob("*.jpg") if (root / "sample").is_dir() else []:
-        kept = root / copy.relative_to(root / "sample")
-        assert kept.read_bytes() == copy.read_bytes(), f"{copy} is not a copy of {kept}"
-
-
 def prepared_reference(raw_root, tmp_path, prepare_fn, settings):
     reference = Path(shutil.copytree(raw_root, tmp_path / "reference"))
     prepare_fn(reference, **settings)
-    return digests(reference)
+    return checksums(reference)
 
 
 # ---------------------------------------------------------------- repeating and crashing
@@ -102,10 +66,10 @@ def test_preparation_run_three_times_changes_nothing_after_the_first(raw, tmp_pa
         (utils.prepare_dogscats, DOGSCATS) if dataset == "dogscats" else (utils.prepare_statefarm, STATEFARM)
     )
     counts = prepare_fn(root, **settings)
-    after_first = digests(root)
+    after_first = checksums(root)
     for _ in range(2):
         assert prepare_fn(root, **settings) == counts
-        assert digests(root) == after_first
+        assert checksums(root) == after_first
     assert_safe(root, raw[dataset])
 
 
@@ -121,25 +85,15 @@ def test_a_crash_after_k_file_operations_is_finished_by_the_next_run(raw, dogsca
     """Fail after k moves and copies (k random within each phase), then run again."""
     reference = prepared_reference(raw["dogscats"], tmp_path, utils.prepare_dogscats, DOGSCATS)
     done = []
-
-    def failing(real):
-        def operation(source, target):
-            if len(done) == k:
-                raise OSError(f"simulated crash after {k} file operations")
-            done.append(target)
-            real(source, target)
-
-        return operation
-
-    monkeypatch.setattr(prepare, "_move_file", failing(prepare._move_file))
-    monkeypatch.setattr(prepare, "_copy_file", failing(prepare._copy_file))
+    monkeypatch.setattr(planned_moves, "move_file", failing_after(k, planned_moves.move_file, done))
+    monkeypatch.setattr(planned_moves, "copy_file", failing_after(k, planned_moves.copy_file, done))
     with pytest.raises(OSError, match="simulated crash"):
         utils.prepare_dogscats(dogscats, **DOGSCATS)
     assert len(done) == k < MOVES + COPIES
     assert_safe(dogscats, raw["dogscats"])
     monkeypatch.undo()
     utils.prepare_dogscats(dogscats, **DOGSCATS)
-    assert digests(dogscats) == reference
+    assert checksums(dogscats) == reference
     assert_safe(dogscats, raw["dogscats"])
 
 
@@ -147,13 +101,13 @@ def test_a_run_killed_at_a_random_moment_is_finished_by_the_next_run(raw, dogsca
     reference = prepared_reference(raw["dogscats"], tmp_path, utils.prepare_dogscats, DOGSCATS)
     script = (
         f"import sys, time\nsys.path.insert(0, {str(REPO)!r})\n"
-        "from utils import prepare\n"
-        "real = prepare._move_file\n"
-        "prepare._move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
+        "from utils import planned_moves, prepare\n"
+        "real = planned_moves.move_file\n"
+        "planned_moves.move_file = lambda s, t: (time.sleep(0.05), real(s, t))\n"
         f"prepare.prepare_dogscats({str(dogscats)!r}, **{DOGSCATS!r})\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script])
-    manifest = dogscats / prepare.MANIFEST_NAME
+    manifest = dogscats / planned_moves.MANIFEST_NAME
     deadline = time.time() + 30
     while not manifest.exists() and time.time() < deadline:  # wait until it has a plan
         time.sleep(0.005)
@@ -163,32 +117,23 @@ def test_a_run_killed_at_a_random_moment_is_finished_by_the_next_run(raw, dogsca
     assert json.loads(manifest.read_text())["status"] == "planned"  # killed mid-way
     assert_safe(dogscats, raw["dogscats"])
     utils.prepare_dogscats(dogscats, **DOGSCATS)
-    assert digests(dogscats) == reference
+    assert checksums(dogscats) == reference
     assert_safe(dogscats, raw["dogscats"])
 
 
 def test_a_second_seed_on_the_same_folder_is_refused(dogscats, raw):
     utils.prepare_dogscats(dogscats, **DOGSCATS, seed=1)
-    before = digests(dogscats)
+    before = checksums(dogscats)
     with pytest.raises(ValueError) as error:
         utils.prepare_dogscats(dogscats, **DOGSCATS, seed=2)
     message = str(error.value)
-    assert "seed: was 1, now 2" in message and "mix" in message and prepare.MANIFEST_NAME in message
-    assert digests(dogscats) == before
+    assert "seed: was 1, now 2" in message and "mix" in message and planned_moves.MANIFEST_NAME in message
+    assert checksums(dogscats) == before
     assert_safe(dogscats, raw["dogscats"])
 
 
 def test_a_second_seed_during_an_unfinished_run_is_refused_too(dogscats, raw, monkeypatch):
-    real = prepare._move_file
-    moved = []
-
-    def crash_after_three(source, target):
-        if len(moved) == 3:
-            raise OSError("simulated crash")
-        moved.append(target)
-        real(source, target)
-
-    monkeypatch.setattr(prepare, "_move_file", crash_after_three)
+    monkeypatch.setattr(planned_moves, "move_file", failing_after(3, planned_moves.move_file, []))
     with pytest.raises(OSError):
         utils.prepare_dogscats(dogscats, **DOGSCATS, seed=1)
     monkeypatch.undo()
@@ -204,12 +149,12 @@ def test_a_second_seed_during_an_unfinished_run_is_refused_too(dogscats, raw, mo
 
 def test_statefarm_without_driver_list_names_the_file(statefarm, raw):
     (statefarm / "driver_imgs_list.csv").unlink()
-    before = digests(statefarm)
+    before = checksums(statefarm)
     with pytest.raises(FileNotFoundError) as error:
         utils.prepare_statefarm(statefarm, **STATEFARM)
     assert str(statefarm / "driver_imgs_list.csv") in str(error.value)
     assert "driver" in str(error.value)
-    assert digests(statefarm) == before
+    assert checksums(statefarm) == before
 
 
 def test_statefarm_driver_list_missing_images_is_refused_naming_them(statefarm):
@@ -217,13 +162,13 @@ def test_statefarm_driver_list_missing_images_is_refused_naming_them(statefarm):
     header, *rows = listing.read_text().splitlines()
     dropped = [rows[3].split(","), rows[11].split(",")]
     listing.write_text("\n".join([header] + rows[:3] + rows[4:11] + rows[12:]) + "\n")
-    before = digests(statefarm)
+    before = checksums(statefarm)
     with pytest.raises(ValueError) as error:
         utils.prepare_statefarm(statefarm, **STATEFARM)
     message = str(error.value)
     assert "does not list 2 images" in message and "driver_imgs_list.csv" in message
     assert all(f"{classname}/{image}" in message for _, classname, image in dropped)
-    assert digests(statefarm) == before and not (statefarm / prepare.MANIFEST_NAME).exists()
+    assert checksums(statefarm) == before and not (statefarm / planned_moves.MANIFEST_NAME).exists()
 
 
 def test_statefarm_driver_list_naming_absent_images_warns_and_goes_on(statefarm):
@@ -239,12 +184,34 @@ def test_statefarm_driver_list_naming_absent_images_warns_and_goes_on(statefarm)
 # ---------------------------------------------------------------- a read-only data folder
 
 
+def run_as_nobody(function, *args):
+    """Call function(*args) in a forked child running as user 'nobody' (root
+    can write to any folder, so a read-only folder must be tested without it).
+    Returns the child's error as text, or "no error"."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, run, report, exit at once
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            function(*args)
+            message = "no error"
+        except BaseException as error:
+            message = f"{type(error).__name__}: {error}"
+        os.write(write_end, message.encode()[:60000])
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end) as pipe:
+        return pipe.read()
+
+
 def test_read_only_data_folder_fails_before_any_move(raw):
     folder = Path(tempfile.mkdtemp(prefix="hostile-readonly-"))  # 'nobody' can't enter tmp_path
     try:
         os.chmod(folder, 0o755)
         root = Path(shutil.copytree(raw["dogscats"], folder / "dogscats"))
-        before = digests(root)
+        before = checksums(root)
         for path in [root, *root.rglob("*")]:
             if path.is_dir():
                 os.chmod(path, 0o555)
@@ -256,7 +223,7 @@ def test_read_only_data_folder_fails_before_any_move(raw):
             outcome = f"PermissionError: {error.value}"
         assert outcome.startswith("PermissionError") and str(root) in outcome
         assert "read-only" in outcome and "Nothing was moved" in outcome
-        assert digests(root) == before
+        assert checksums(root) == before
     finally:
         for path in [folder, *folder.rglob("*")]:
             if path.is_dir():

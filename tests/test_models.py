@@ -506,6 +506,37 @@ def test_a_share_of_batches_holds_every_count_th_image(data):
     np.testing.assert_array_equal(unshard([s.labels for s in shares]), train.labels)
 
 
+def test_resnet50_offline_falls_back_to_pretrained_lite0_and_flags_it(monkeypatch, capsys):
+    def offline(**kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None")
+
+    monkeypatch.setattr(keras.applications, "ResNet50", offline)
+    base, caveat = networks.resnet50_or_lite0("resnet50", include_top=False, input_shape=(64, 64, 3))
+    assert "could not be downloaded" in capsys.readouterr().out
+    assert base.name == "efficientnet_lite0" and base.output.shape == (None, 1280)
+    assert "EfficientNet-Lite0 ImageNet weights standing in for ResNet50's" in caveat
+    pretrained = networks.build_efficientnet_lite0(input_shape=(64, 64, 3))
+    np.testing.assert_array_equal(
+        base.get_layer("stem_conv").kernel, pretrained.get_layer("stem_conv").kernel
+    )
+
+    monkeypatch.setattr(keras.applications, "ResNet50", lambda **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # only a failed download falls back
+        networks.resnet50_or_lite0("resnet50")
+
+
+def test_changed_layers_are_exactly_the_ones_that_trained():
+    inputs = keras.Input(shape=(4,))
+    frozen, trained = keras.layers.Dense(3, name="frozen"), keras.layers.Dense(1, name="trained")
+    model = keras.Model(inputs, trained(frozen(inputs)))
+    frozen.trainable = False
+    model.compile(optimizer="sgd", loss="mse")
+    before = networks.weights_snapshot(model)
+    assert networks.changed_layers(model, before) == []
+    model.fit(np.ones((8, 4)), np.zeros((8, 1)), verbose=0)
+    assert networks.changed_layers(model, before) == ["trained"]
+
+
 def test_imagenet_network_builds_the_named_network_and_refuses_others():
     vgg = imagenet_network("vgg16", weights=None, input_shape=SHAPE)
     lite = imagenet_network("efficientnet_lite0", weights=None, input_shape=SHAPE)
@@ -521,3 +552,14 @@ def test_only_an_untrained_networks_head_standardizes(data, capsys):
     assert [layer.name for layer in pretrained.head_model.layers[1:]] == ["head_predictions"]
     pretrained.fit(data[0], epochs=1, verbose=0)
     assert "measuring feature mean/std" not in capsys.readouterr().out
+
+
+def test_training_more_layers_keeps_the_pretrained_batch_norm_layers_frozen(data, tmp_path):
+    net = EfficientNetLite0(weights=None, input_shape=SHAPE)
+    net.finetune(data[0])
+    net.set_trainable("block6d_expand_conv")  # a block with a skip connection
+    before = networks.weights_snapshot(net.model)
+    net.fit(data[0], epochs=1, verbose=0, checkpoint_dir=tmp_path)  # saves the trained part
+    moved = networks.changed_layers(net.model, before)
+    assert {"block6d_expand_conv", "block7a_project_conv", "head_conv", "head_predictions"} <= set(moved)
+    assert not [n for n in moved if n.endswith("_bn") or not n.startswith(("block6d", "block7", "head"))]

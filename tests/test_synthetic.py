@@ -1,25 +1,16 @@
 """utils.synthetic, utils.provenance and tools.make_sample_data: generated stand-ins for the Kaggle data."""
 
 import csv
-import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from file_trees import checksums, failing_after
 from tools import make_sample_data
 from utils import provenance, synthetic
 from utils.provenance import MARKER_NAME, describe_data, is_generated
 from utils.synthetic import generate_dogscats, generate_statefarm
-
-
-def checksums(root):
-    return {
-        str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(Path(root).rglob("*"))
-        if p.is_file()
-    }
 
 
 def read_csv(path):
@@ -133,20 +124,14 @@ def test_generation_is_deterministic_and_seeded(tmp_path):
 
 def test_rerun_changes_nothing_and_an_interrupted_run_is_finished(tmp_path, monkeypatch):
     reference = checksums(generate_statefarm(tmp_path / "ref", n_drivers=6, images_per_class=6, n_test=3))
-    real_write, written = synthetic._write_jpeg, []
-
-    def failing_write(path, make_pixels):
-        if len(written) == 25:
-            raise KeyboardInterrupt("simulated interruption")
-        written.append(path)
-        real_write(path, make_pixels)
-
-    monkeypatch.setattr(synthetic, "_write_jpeg", failing_write)
+    monkeypatch.setattr(
+        synthetic, "_write_jpeg", failing_after(25, synthetic._write_jpeg, [], KeyboardInterrupt)
+    )
     root = tmp_path / "sf"
     with pytest.raises(KeyboardInterrupt):
         generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)
     assert is_generated(root) and not provenance.read_marker(root)["complete"]
-    monkeypatch.setattr(synthetic, "_write_jpeg", real_write)
+    monkeypatch.undo()
     generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)
     assert checksums(root) == reference
     generate_statefarm(root, n_drivers=6, images_per_class=6, n_test=3)

@@ -149,12 +149,14 @@ NOTEBOOKS = (
         "Lesson 2: linear models, cached features and fine-tuning",
         (
             "a Keras linear model fitted by SGD",
-            "a linear model on VGG16's ImageNet predictions",
+            "a linear model on an ImageNet network's predictions",
             "fine-tuning by replacing the last layer, then training more layers",
         ),
         work=(
             Pass("jpeg", "decode", DOGSCATS["train"] + DOGSCATS["valid"] + 50),
             Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"]),  # fc2 features, once
+            # the seven lines in raw Keras: one epoch through the frozen network; what units see
+            Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"] + 256),
             # fc1 and fc2 trained: backpropagation stops below fc1, so about a forward pass
             Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"], 3, "MORE_EPOCHS"),
             Pass("vgg16", "train_top", DOGSCATS["train"], 3, "MORE_EPOCHS"),  # from block 5 on

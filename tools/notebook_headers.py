@@ -20,7 +20,7 @@ import nbformat
 import utils
 from tools.catalogue import BRANCH, COLAB_PACKAGES, GITHUB_REPO, NOTEBOOKS
 from tools.environments import BCOLZ_COMPILE_TIME, BCOLZ_WHEEL_PYTHONS, SUPPORTED
-from utils.hardware import measured_rates
+from utils.hardware import duration, measured_rates
 
 HEADER_TAG, SETUP_TAG, NAV_TAG = "course-header", "course-setup", "course-nav"
 HARDWARE_TAG = "course-hardware"
@@ -53,13 +53,9 @@ def time_text(notebook):
         return f"about {notebook.cpu_minutes} min on a CPU, {notebook.gpu_minutes} min on a GPU (estimated)"
     cores = measured_rates()["cpu"]["cores"]
     return (
-        f"about {duration(notebook.cpu_minutes)} on a {cores}-core CPU (measured), "
-        f"{duration(notebook.gpu_minutes)} on a GPU (from rates)"
+        f"about {duration(60 * notebook.cpu_minutes, rough=True)} on a {cores}-core CPU (measured), "
+        f"{duration(60 * notebook.gpu_minutes, rough=True)} on a GPU (from rates)"
     )
-
-
-def duration(minutes):
-    return f"{minutes} min" if minutes < 90 else f"{minutes / 60:.1f} h"
 
 
 def setup_code():
@@ -181,8 +177,8 @@ def with_boilerplate(nb, position):
 
 def index_notebook():
     rows = "\n".join(
-        f"| [{n.file[:2]}]({n.file}) | [{n.title}]({n.file}) | {duration(n.cpu_minutes)} | "
-        f"{duration(n.gpu_minutes)} | [Colab]({colab_url(n.file)}) |"
+        f"| [{n.file[:2]}]({n.file}) | [{n.title}]({n.file}) | {duration(60 * n.cpu_minutes, rough=True)} | "
+        f"{duration(60 * n.gpu_minutes, rough=True)} | [Colab]({colab_url(n.file)}) |"
         for n in NOTEBOOKS
     )
     text = (

@@ -25,6 +25,7 @@ from nbconvert import HTMLExporter
 
 import utils
 from utils import config
+from utils.hardware import duration
 from tools.catalogue import NOTEBOOKS, by_file
 from tools.notebook_headers import INDEX_FILE
 from tools.quiet_outputs import notebook_noise
@@ -157,13 +158,6 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;backg
 """
 
 
-def _duration(seconds):
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
 def _title(stem):
     try:
         return by_file(f"{stem}.ipynb").title
@@ -195,7 +189,7 @@ def _report_row(position, row):
         f"<td><a class='title' href='{esc(page)}'>{esc(_title(row['notebook']))}</a>"
         f"<span class='file'>{name}</span>{error}</td>"
         f"<td><span class='pill {esc(status)}'>{esc(status)}</span></td>"
-        f"<td class='num' data-seconds='{row['seconds']:.1f}'>{_duration(row['seconds'])}</td>"
+        f"<td class='num' data-seconds='{row['seconds']:.1f}'>{duration(row['seconds'])}</td>"
         f"<td>{metric}</td><td>{data}</td></tr>"
     )
 
@@ -225,7 +219,7 @@ def write_index(rows, path, profile):
         f"<ul class='totals'><li><b>{len(rows)}</b>notebooks</li>"
         f"<li><b style='color:var(--ok)'>{ok}</b>ok</li>"
         f"<li><b style='color:{'var(--bad)' if failed else 'inherit'}'>{failed}</b>failed</li>"
-        f"<li><b>{_duration(total)}</b>in all</li>"
+        f"<li><b>{duration(total)}</b>in all</li>"
         f"<li><b>{flagged}</b>with a caveat</li></ul>\n"
         "<table><thead><tr><th>#</th><th>Notebook</th><th>Status</th><th>Run time</th>"
         "<th>Headline metric</th>"

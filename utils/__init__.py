@@ -9,149 +9,10 @@ Read any function with `utils.save_array??` in Jupyter.
 import importlib
 from typing import TYPE_CHECKING
 
-# public name -> module that defines it
-_EXPORTS = {
+# The one list of exports: editors and static tools follow these imports; at run
+# time they never run, and _EXPORTS below is read from them.
+if TYPE_CHECKING:
     # config: where things live and how big a run is
-    "profile": "config",
-    "is_quick": "config",
-    "course_network": "config",
-    "pick": "config",
-    "repo_root": "config",
-    "data_root": "config",
-    "build_root": "config",
-    "headline": "config",
-    "check_floor": "config",
-    "seed_everything": "config",
-    # arrays: bcolz persistence and encoding
-    "save_array": "arrays",
-    "load_array": "arrays",
-    "ArrayWriter": "arrays",
-    # labels: integers, one-hot rows, scores
-    "onehot": "labels",
-    # plotting (the module is not called `plots`, so it can't shadow plots())
-    "plots": "plotting",
-    "plot_confusion_matrix": "plotting",
-    "animate_line_fit": "plotting",
-    "plot_history": "plotting",
-    "plot_digit_values": "plotting",
-    "plot_predictions_grid": "plotting",
-    "plot_top_k": "plotting",
-    "plot_per_class_accuracy": "plotting",
-    # provenance: where data and weights came from, and the one wording of the caveat
-    "is_generated": "provenance",
-    "describe_data": "provenance",
-    "Caveat": "provenance",
-    "caveat": "provenance",
-    # kaggle: the competitions and their download
-    "COMPETITIONS": "kaggle",
-    "download": "kaggle",
-    "KaggleDownloadError": "kaggle",
-    "KaggleCredentialsError": "kaggle",
-    "download_unless_generated": "kaggle",
-    # prepare: train/valid/sample folders, made safely
-    "prepare_dogscats": "prepare",
-    "prepare_statefarm": "prepare",
-    "count_images": "prepare",
-    "summarize": "prepare",
-    "prepared_settings": "prepare",
-    "read_driver_list": "prepare",
-    "split_by_driver": "prepare",
-    "split_at_random": "prepare",
-    "locate": "prepare",
-    # synthetic: generated stand-ins for the Kaggle datasets
-    "generate_dogscats": "synthetic",
-    "generate_statefarm": "synthetic",
-    # images: reading one image file, real sample photos
-    "sample_photos": "images",
-    "save_sample_photos": "images",
-    # folders: listing and checking a folder of images
-    "list_images": "folders",
-    "get_classes": "folders",
-    # data: images into batches
-    "get_batches": "data",
-    "get_data": "data",
-    "augmenter": "data",
-    # datasets: keras.datasets with offline stand-ins (06-08)
-    "ImageData": "datasets",
-    "load_mnist": "datasets",
-    "load_cifar10": "datasets",
-    "make_shape_images": "synthetic_shapes",
-    # scoring: log loss, clipping, per-class accuracy
-    "log_loss": "scoring",
-    "clip_binary": "scoring",
-    "clip_multiclass": "scoring",
-    "clip_log_loss_table": "scoring",
-    "best_clip_level": "scoring",
-    "clipping_effect": "scoring",
-    "per_class_accuracy": "scoring",
-    "compare": "scoring",
-    "Comparison": "scoring",
-    "image_log_losses": "scoring",
-    "explain_clipping": "scoring",
-    # conv_arithmetic: output sizes and parameter counts
-    "conv_output_size": "conv_arithmetic",
-    "conv_params": "conv_arithmetic",
-    "dense_params": "conv_arithmetic",
-    # tensorboard_logs: log a run, read its scalars back
-    "tensorboard_callback": "tensorboard_logs",
-    "read_tensorboard_scalars": "tensorboard_logs",
-    # convnets: one MNIST convnet for every Keras backend (06, 09)
-    "mnist_convnet": "convnets",
-    "train_mnist_convnet": "convnets",
-    "split_fingerprint": "convnets",
-    "to_channels_last": "convnets",
-    # imagenet: the 1000 class names
-    "imagenet_class_names": "imagenet",
-    "decode_imagenet": "imagenet",
-    # networks: building the pretrained networks
-    "build_vgg16": "networks",
-    "ImageNetWeightsUnavailable": "networks",
-    "pretrained_or_untrained": "networks",
-    "trainable_parameter_count": "networks",
-    "dtype_policy_for": "models",
-    # layers: our layers, and a standardizing layer for a hand-built head
-    "standardization_layer": "layers",
-    # training: fit with a line and a checkpoint per epoch
-    "load_layer_weights": "training",
-    # classifier: the lesson's verbs, once for every network
-    "ImageNetClassifier": "classifier",
-    # models: the networks the lessons run
-    "Vgg16": "models",
-    "EfficientNetLite0": "models",
-    "imagenet_network": "models",
-    # features: cached features and the head's standardizing statistics
-    "compute_features": "features",
-    "feature_statistics": "features",
-    # epochs: the one rule for the best epoch
-    "best_epoch": "epochs",
-    "at_epoch": "epochs",
-    # sharding: each worker's share, and the shares back in order
-    "shard": "sharding",
-    "unshard": "sharding",
-    "shard_batches": "sharding",
-    # analysis: looking at results
-    "five_views": "analysis",
-    "show_five_views": "analysis",
-    "show_confusion_matrix": "analysis",
-    "read_learning_curves": "analysis",
-    "confidence_vs_accuracy": "analysis",
-    "read_five_views": "analysis",
-    # submissions: Kaggle files
-    "write_dogscats_submission": "submissions",
-    "write_statefarm_submission": "submissions",
-    "write_submission": "submissions",
-    "submit_to_kaggle": "submissions",
-    "show_download_link": "submissions",
-    "submit_or_show": "submissions",
-    "SubmissionError": "submissions",
-    # hardware: what machine this is, the dtype policy that suits it, run-time estimate
-    "describe_hardware": "hardware",
-    "recommended_dtype_policy": "hardware",
-    "fastest_dtype_policy": "hardware",
-    "check_hardware": "hardware",
-}
-
-if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
     from utils.config import (
         build_root,
         check_floor,
@@ -164,8 +25,14 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         repo_root,
         seed_everything,
     )
+
+    # arrays: bcolz persistence and encoding
     from utils.arrays import ArrayWriter, load_array, save_array
+
+    # labels: integers, one-hot rows, scores
     from utils.labels import onehot
+
+    # plotting (the module is not called `plots`, so it can't shadow plots())
     from utils.plotting import (
         animate_line_fit,
         plot_confusion_matrix,
@@ -176,7 +43,11 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         plot_top_k,
         plots,
     )
+
+    # provenance: where data and weights came from, and the one wording of the caveat
     from utils.provenance import Caveat, caveat, describe_data, is_generated
+
+    # kaggle: the competitions and their download
     from utils.kaggle import (
         COMPETITIONS,
         KaggleCredentialsError,
@@ -184,6 +55,8 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         download,
         download_unless_generated,
     )
+
+    # prepare: train/valid/sample folders, made safely
     from utils.prepare import (
         count_images,
         locate,
@@ -195,12 +68,27 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         split_by_driver,
         summarize,
     )
+
+    # files: the competitions' classes
+    from utils.files import STATEFARM_MEANINGS
+
+    # synthetic: generated stand-ins for the Kaggle datasets
     from utils.synthetic import generate_dogscats, generate_statefarm
+
+    # images: reading one image file, real sample photos
     from utils.images import sample_photos, save_sample_photos
+
+    # folders: listing and checking a folder of images
     from utils.folders import get_classes, list_images
+
+    # data: images into batches
     from utils.data import augmenter, get_batches, get_data
+
+    # datasets: keras.datasets with offline stand-ins (06-08)
     from utils.datasets import ImageData, load_cifar10, load_mnist
     from utils.synthetic_shapes import make_shape_images
+
+    # scoring: log loss, clipping, per-class accuracy
     from utils.scoring import (
         best_clip_level,
         clip_binary,
@@ -214,23 +102,54 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         log_loss,
         per_class_accuracy,
     )
-    from utils.conv_arithmetic import conv_output_size, conv_params, dense_params
+
+    # conv_arithmetic: output sizes and parameter counts, receptive fields
+    from utils.conv_arithmetic import conv_output_size, conv_params, dense_params, receptive_field
+
+    # activations: what a network's units respond to (Zeiler & Fergus)
+    from utils.activations import show_what_units_see
+
+    # tensorboard_logs: log a run, read its scalars back
     from utils.tensorboard_logs import read_tensorboard_scalars, tensorboard_callback
+
+    # convnets: one MNIST convnet for every Keras backend (06, 09)
     from utils.convnets import mnist_convnet, split_fingerprint, to_channels_last, train_mnist_convnet
+
+    # imagenet: the 1000 class names
     from utils.imagenet import decode_imagenet, imagenet_class_names
+
+    # networks: building the pretrained networks
     from utils.networks import (
         ImageNetWeightsUnavailable,
         build_vgg16,
-        pretrained_or_untrained,
+        changed_layers,
+        resnet50_or_lite0,
         trainable_parameter_count,
+        weights_snapshot,
     )
+
+    # layers: our layers, and a standardizing layer for a hand-built head
     from utils.layers import standardization_layer
+
+    # training: fit with a line and a checkpoint per epoch
     from utils.training import load_layer_weights
+
+    # classifier: the lesson's verbs, once for every network
     from utils.classifier import ImageNetClassifier
+
+    # models: the networks the lessons run
     from utils.models import EfficientNetLite0, Vgg16, dtype_policy_for, imagenet_network
+
+    # features: cached features and the head's standardizing statistics
     from utils.features import compute_features, feature_statistics
+
+    # epochs: the one rule for the best epoch
     from utils.epochs import at_epoch, best_epoch
+
+    # sharding: each worker's share, and the shares back in order
     from utils.sharding import shard, shard_batches, unshard
+
+    # analysis: looking at results
     from utils.analysis import (
         confidence_vs_accuracy,
         five_views,
@@ -239,12 +158,16 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         show_confusion_matrix,
         show_five_views,
     )
+
+    # hardware: what machine this is, the dtype policy that suits it, run-time estimate
     from utils.hardware import (
         check_hardware,
         describe_hardware,
         fastest_dtype_policy,
         recommended_dtype_policy,
     )
+
+    # submissions: Kaggle files
     from utils.submissions import (
         SubmissionError,
         show_download_link,
@@ -255,6 +178,20 @@ if TYPE_CHECKING:  # lets editors and static tools follow each name; never runs
         write_submission,
     )
 
+
+def _exports_from_type_checking_block():
+    """public name -> module that defines it, read from the imports above (about 1 ms)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    [block] = [
+        node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    return {alias.name: node.module.removeprefix("utils.") for node in block.body for alias in node.names}
+
+
+_EXPORTS = _exports_from_type_checking_block()
 __all__ = sorted(_EXPORTS)
 
 

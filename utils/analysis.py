@@ -172,12 +172,14 @@ def read_five_views(probabilities, labels, sure=0.9):
     labels = np.asarray(labels)
     confidence, wrong = matrix.max(axis=1), as_labels(matrix) != labels
     confident_wrong = np.flatnonzero(wrong & (confidence > sure))
+    groups = (("right", ~wrong), ("wrong", wrong))
+    means = [f"{kind} answers {confidence[where].mean():.3f}" for kind, where in groups if where.any()]
     print(
         f"{wrong.sum()} of {len(labels)} validation images are wrong, {len(confident_wrong)} of them with a "
-        f"probability above {sure:g}. Mean probability of the predicted class: right answers "
-        f"{confidence[~wrong].mean() if (~wrong).any() else float('nan'):.3f}, wrong answers "
-        f"{confidence[wrong].mean() if wrong.any() else float('nan'):.3f}."
+        f"probability above {sure:g}. Mean probability of the predicted class: {', '.join(means)}."
     )
+    if not wrong.any():
+        return confident_wrong
     print(
         "Look at the 'most confident wrong' rows: if you can tell those images apart at a glance, the model "
         "is broken (check labels and the order of predictions), not unlucky; if they are hard for you too "

@@ -118,10 +118,12 @@ class HeadTraining:
         return count
 
     def _train_from(self, first_layer, lr):
-        """Freeze the layers below `first_layer`, unfreeze the rest, recompile."""
-        start = layer_index(self.model, first_layer)
+        """Freeze the layers below `first_layer`, unfreeze the rest but the pretrained batch-norm layers
+        (frozen, one keeps ImageNet's statistics; training, it would use each batch's), recompile."""
+        start, head = layer_index(self.model, first_layer), layer_index(self.model, self.head_from)
         for i, layer in enumerate(self.model.layers):
-            layer.trainable = i >= start
+            pretrained_bn = i < head and isinstance(layer, keras.layers.BatchNormalization)
+            layer.trainable = i >= start and not pretrained_bn
         self.trained_from = first_layer
         self.compile(lr)
 
@@ -222,13 +224,15 @@ class ImageNetClassifier(HeadTraining, TrainedPart):
           images to the base's class probabilities, doing its own preprocessing inside;
       head_input: the layer whose output finetune()'s head reads by default
           (Vgg16: 'fc2'; a pooled-features layer for an EfficientNet);
+      conv_features: the last convolutional layer's output, for a head that sees where
+          things are in the picture (Vgg16: 'block5_pool');
       base_class_names(): the base's output classes (default: ImageNet's 1,000);
       weights_description: None for the lesson's own weights, or what stands in for
           them, shown with every result (e.g. "EfficientNet-Lite0 ImageNet weights
           standing in for VGG16's"; no commas).
     """
 
-    head_input = None
+    head_input = conv_features = None
     weights_description = None
 
     def __init__(self, weights="imagenet", input_shape=(224, 224, 3), strategy=None, dtype_policy=None):

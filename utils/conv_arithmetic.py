@@ -41,3 +41,26 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True):
 def dense_params(in_features, units, use_bias=True):
     """Parameters of a fully connected layer: (inputs + bias) * units."""
     return (in_features + int(use_bias)) * units
+
+
+def receptive_field(model, layer_name):
+    """(size, jump, start): the square of input pixels one unit of `layer_name` sees.
+
+    The unit at row (or column) i of the layer's feature map sees `size` pixels
+    centred on input pixel start + i * jump. Follows the convolution and pooling
+    layers in model.layers up to `layer_name` as one chain, as in VGG16 or
+    EfficientNet-Lite0 (a skip connection without layers of its own changes nothing).
+    Padding is TensorFlow's: "same" pads the extra pixel at the bottom and right.
+    """
+    size, jump, start, length = 1, 1, 0.0, model.input.shape[1]
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        if kernel is not None:
+            kernel, stride = kernel[0], layer.strides[0]
+            out = conv_output_size(length, kernel, stride, layer.padding)
+            pad_before = max((out - 1) * stride + kernel - length, 0) // 2 if layer.padding == "same" else 0
+            start += ((kernel - 1) / 2 - pad_before) * jump
+            size, jump, length = size + (kernel - 1) * jump, jump * stride, out
+        if layer.name == layer_name:
+            return size, jump, start
+    raise ValueError(f"{model.name} has no layer {layer_name!r}")

@@ -81,41 +81,65 @@ def train_mnist_convnet(data, epochs, batch_size=64, learning_rate=1e-3, seed=42
     dict with RESULT_KEYS plus per-epoch `valid_accuracy`, the test `predictions`
     and the data's `fingerprint`, all plain Python values (JSON-ready).
     """
-    import keras
-
     from utils.config import seed_everything
-    from utils.epochs import best_epoch
 
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
     seed_everything(seed)
     x_train, x_valid, x_test = (to_channels_last(x) for x in (data.x_train, data.x_valid, data.x_test))
-    model = mnist_convnet(input_shape=x_train.shape[1:], num_classes=data.num_classes)
+    model = _compiled_convnet(x_train.shape[1:], data.num_classes, learning_rate)
+    start = time.perf_counter()
+    history = _fit_keeping_best(
+        model, (x_train, data.y_train), (x_valid, data.y_valid), epochs, batch_size, verbose
+    )
+    train_seconds = time.perf_counter() - start
+    predictions = model.predict(x_test, batch_size=256, verbose=0).argmax(axis=1)
+    return model, _result(model, history, predictions, data, train_seconds)
+
+
+def _compiled_convnet(input_shape, num_classes, learning_rate):
+    """`mnist_convnet` compiled with Adam and sparse categorical cross-entropy."""
+    import keras
+
+    model = mnist_convnet(input_shape=input_shape, num_classes=num_classes)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
+    return model
+
+
+def _fit_keeping_best(model, train, valid, epochs, batch_size, verbose):
+    """Fit for all `epochs`, then restore the weights of the best validation accuracy."""
+    import keras
+
     # patience=epochs: never stop early, only remember and restore the best epoch
     keep_best = keras.callbacks.EarlyStopping(
         monitor="val_accuracy", mode="max", patience=epochs, restore_best_weights=True
     )
-    start = time.perf_counter()
-    history = model.fit(
-        x_train,
-        data.y_train,
-        validation_data=(x_valid, data.y_valid),
+    x, y = train
+    return model.fit(
+        x,
+        y,
+        validation_data=valid,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=[keep_best],
         verbose=verbose,
     )
-    train_seconds = time.perf_counter() - start
+
+
+def _result(model, history, predictions, data, train_seconds):
+    """RESULT_KEYS plus the per-epoch validation accuracy, predictions and fingerprint."""
+    import keras
+
+    from utils.epochs import best_epoch
+
     valid_accuracy = [float(a) for a in history.history["val_accuracy"]]
     best = best_epoch(history, "val_accuracy", mode="max")  # the first of equals, as the callback
-    predictions = model.predict(x_test, batch_size=256, verbose=0).argmax(axis=1)
     backend = keras.backend.backend()
-    result = {
+    return {
         "engine": f"Keras 3 on {backend}",
         "backend": backend,
         "parameters": int(model.count_params()),
@@ -127,4 +151,3 @@ def train_mnist_convnet(data, epochs, batch_size=64, learning_rate=1e-3, seed=42
         "predictions": [int(p) for p in predictions],
         "fingerprint": split_fingerprint(data),
     }
-    return model, result

@@ -111,10 +111,8 @@ def get_batches(
     limit:       use at most this many images: a repeatable random subset,
                  every class in proportion (e.g. limit=pick(quick=200, full=None)).
     cache:       where the first epoch keeps the resized images so later epochs
-                 skip decoding: "memory", "disk" (build/image_cache, reused by
-                 later runs until a file changes), a Path: the disk cache's
-                 folder, None (decode every epoch), or "auto": memory when they
-                 take at most MEMORY_BUDGET_FRACTION of the available RAM, else disk.
+                 skip decoding: "memory", "disk", a Path (a disk cache there),
+                 None (decode every epoch) or "auto" (see utils.image_cache).
     augment:     a function from a float32 batch of images to a batch of the same
                  shape (e.g. keras.Sequential([keras.layers.RandomFlip("horizontal")])),
                  applied after the cache, so every epoch sees new variations.

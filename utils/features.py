@@ -1,9 +1,11 @@
-"""Lesson 2's fast path: cached features.
+"""Features: what the frozen part of a network outputs, computed once and cached (lesson 2's fast path).
 
-Run the frozen part of a network once over the images, save its outputs with
-save_array, and train only the small head on them (ImageNetClassifier.fit_head)
-for as many epochs as you like. Also: the head's standardizing statistics and
-predictions in file order. Keras is imported only when a forward pass is built.
+compute_features runs the frozen layers once over the images and streams their
+outputs, with the labels, to disk (save_array's format); the small head then
+trains on them (ImageNetClassifier.fit_head) for as many epochs as you like.
+Also the features' statistics a standardizing head starts from
+(feature_statistics, sample_features) and predictions in file order
+(predict_in_order). Keras is imported only when a forward pass is built.
 """
 
 import contextlib

@@ -10,6 +10,23 @@ from pathlib import Path
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 DOGSCATS_CLASSES = ("cats", "dogs")
 STATEFARM_CLASSES = tuple(f"c{i}" for i in range(10))
+STATEFARM_MEANINGS = dict(  # what each of State Farm's classes means, in Kaggle's words
+    zip(
+        STATEFARM_CLASSES,
+        (
+            "safe driving",
+            "texting, right hand",
+            "phone, right hand",
+            "texting, left hand",
+            "phone, left hand",
+            "operating the radio",
+            "drinking",
+            "reaching behind",
+            "hair and makeup",
+            "talking to passenger",
+        ),
+    )
+)
 PROGRESS_FROM = 1000  # items; smaller jobs finish before a progress bar helps
 
 

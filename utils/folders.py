@@ -59,26 +59,38 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     if on_bad_file not in ("skip", "raise"):
         raise ValueError(f"on_bad_file={on_bad_file!r}: use 'skip' or 'raise'")
     class_names = list(classes) if classes is not None else _find_class_folders(path)
-    filenames, labels = [], []
-    for label, name in enumerate(class_names):
-        in_class = _walk_images(path / name)
-        filenames += [os.path.relpath(file, path) for file in in_class]
-        labels += [label] * len(in_class)
+    filenames, labels = _class_files(path, class_names)
     _check_no_empty_class(path, class_names, labels)  # before the slower file checks
     found = len(filenames)
     if limit is not None:
         keep = stratified_subset(labels, limit, len(class_names), seed)
         filenames, labels = [filenames[i] for i in keep], [labels[i] for i in keep]
-    checking = progress(filenames, f"checking {path.name}")
-    looks = [inspect_image(path / name) for name in checking]  # (kind, size or reason)
+    looks = [inspect_image(path / name) for name in progress(filenames, f"checking {path.name}")]
     bad = [(name, reason) for name, (kind, reason) in zip(filenames, looks) if kind == "bad"]
     _report_bad_files(path, bad, on_bad_file)
+    folder = _folder_of_good_files(path, class_names, filenames, labels, looks, bad, found)
+    _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
+    return folder
+
+
+def _class_files(path, class_names):
+    """The image files under each class folder (relative to `path`) and their labels."""
+    filenames, labels = [], []
+    for label, name in enumerate(class_names):
+        in_class = _walk_images(path / name)
+        filenames += [os.path.relpath(file, path) for file in in_class]
+        labels += [label] * len(in_class)
+    return filenames, labels
+
+
+def _folder_of_good_files(path, class_names, filenames, labels, looks, bad, found):
+    """An ImageFolder of the files whose look (kind, size or reason) isn't "bad"."""
     good = [
         (name, label, kind, size)
         for name, label, (kind, size) in zip(filenames, labels, looks)
         if kind != "bad"
     ]
-    folder = ImageFolder(
+    return ImageFolder(
         path,
         class_names,
         filenames=[name for name, _, _, _ in good],
@@ -88,8 +100,6 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
         skipped=bad,
         found=found,
     )
-    _check_no_empty_class(path, class_names, folder.labels)  # bad files may empty a class
-    return folder
 
 
 def _find_class_folders(path):

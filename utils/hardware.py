@@ -262,10 +262,16 @@ def work_minutes(work, rates, gflop_per_image=None):
     return seconds / 60
 
 
-def _duration(minutes):
-    if minutes < 90:
-        return f"{max(1, round(minutes))} min"
-    return f"{minutes / 60:.1f} h"
+def duration(seconds, *, rough=False):
+    """'42.0 s', '3 min 07 s' or '1.5 h'; `rough` (an estimate) gives whole minutes: '12 min'."""
+    if seconds >= 90 * 60:
+        return f"{seconds / 3600:.1f} h"
+    if rough:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
 
 
 def check_hardware(cpu_minutes=0, *, hardware=None, measure=matmul_gflops, rates=None, out=print):
@@ -284,9 +290,10 @@ def check_hardware(cpu_minutes=0, *, hardware=None, measure=matmul_gflops, rates
     gflops = measure()
     minutes = cpu_minutes * reference["matmul_gflops"] / gflops
     out(
-        f"Estimated time for this notebook's full profile on this CPU: about {_duration(minutes)} "
-        f"({_duration(cpu_minutes)} measured on {reference['device'].removeprefix('CPU only: ')}; "
-        f"this CPU's float32 matmul runs at {gflops / reference['matmul_gflops']:.2g}x that one's)."
+        f"Estimated time for this notebook's full profile on this CPU: about "
+        f"{duration(60 * minutes, rough=True)} ({duration(60 * cpu_minutes, rough=True)} measured on "
+        f"{reference['device'].removeprefix('CPU only: ')}; this CPU's float32 matmul runs at "
+        f"{gflops / reference['matmul_gflops']:.2g}x that one's)."
     )
     if "google.colab" in sys.modules:
         out(f"A GPU runtime is much faster: {COLAB_GPU_STEPS}.")

@@ -97,7 +97,13 @@ class _ImageStore:
 
 
 def image_store(folder, target_size, cache):
-    """The store that `cache` asks for (see get_batches), or None."""
+    """The store that get_batches's `cache` asks for, or None.
+
+    "memory"; "disk": a file under build/image_cache, reused by later runs until
+    a file changes; a Path: a disk cache in that folder; None: no store (decode
+    every epoch); "auto": memory while the images take at most
+    MEMORY_BUDGET_FRACTION of the available RAM, else disk.
+    """
     if cache is None:
         return None
     if not (cache in CACHE_CHOICES or isinstance(cache, os.PathLike)):

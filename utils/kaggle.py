@@ -23,7 +23,7 @@ from utils.kaggle_account import (
     rules_not_accepted,
 )
 from utils.kaggle_unzip import extract_all
-from utils.prepare import MANIFEST_NAME
+from utils.planned_moves import MANIFEST_NAME
 from utils.provenance import is_generated, is_offline_error
 
 COMPETITIONS = {

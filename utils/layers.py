@@ -108,10 +108,10 @@ def layer_index(model, layer):
 
 
 def sub_model(model, first_layer):
-    """A model from `first_layer` to the output of a chain model, sharing the layers' weights."""
-    layers = model.layers[layer_index(model, first_layer) :]
-    inputs = keras.Input(shape=tuple(layers[0].input.shape[1:]))
-    return keras.Model(inputs, apply_layers(layers, inputs), name=f"from_{first_layer}")
+    """A model from `first_layer`'s input to the model's output, sharing the layers' weights
+    (and any skip connection above `first_layer`, as in EfficientNet-Lite0's blocks)."""
+    layer = model.layers[layer_index(model, first_layer)]
+    return keras.Model(layer.input, model.output, name=f"from_{first_layer}")
 
 
 def standardization_layer(features, name="standardize"):

@@ -27,6 +27,7 @@ class Vgg16(ImageNetClassifier):
     """
 
     head_input = "fc2"
+    conv_features = "block5_pool"  # the last convolutional block's output: 7x7x512 at 224 px
 
     def build_base(self, weights, input_shape, dtype_policy):
         return build_vgg16(weights, input_shape, dtype_policy)
@@ -42,6 +43,7 @@ class EfficientNetLite0(ImageNetClassifier):
     """
 
     head_input = FEATURES_LAYER
+    conv_features = "block7a_project_bn"  # the last block's output: 7x7x320 at 224 px
     weights_description = weights_standing_in("EfficientNet-Lite0")
 
     def build_base(self, weights, input_shape, dtype_policy):

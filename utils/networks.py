@@ -2,8 +2,9 @@
 
 `build_vgg16` is keras.applications.VGG16 (with its 1000-way top) behind
 CaffePreprocessing, so every path (training, prediction, cached features) sees
-the same input. `pretrained_or_untrained` is the offline fallback for any
-other keras.applications network.
+the same input. `resnet50_or_lite0` gives notebook 08 ResNet50 as one plain
+Keras model, or EfficientNet-Lite0 standing in for it (offline, quick profile).
+`weights_snapshot` and `changed_layers` check which layers training moved.
 """
 
 import contextlib
@@ -12,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from utils.config import keras_weights_cache
-from utils.provenance import UNTRAINED, is_offline_error, note
+from utils.efficientnet_lite import FEATURES_LAYER, build_efficientnet_lite0
+from utils.provenance import UNTRAINED, Caveat, is_offline_error, note, weights_standing_in
 from utils.layers import CaffePreprocessing
 from utils.quiet_keras import import_keras
 
@@ -89,19 +91,52 @@ def trainable_parameter_count(model):
     return int(sum(np.prod(v.shape) for v in model.trainable_weights))
 
 
-def pretrained_or_untrained(application, **kwargs):
-    """A keras.applications network with ImageNet weights, or untrained when offline.
+def weights_snapshot(model):
+    """A copy of every layer's weights (layer name -> arrays), to compare with after training."""
+    return {layer.name: [np.array(w) for w in layer.get_weights()] for layer in model.layers if layer.weights}
 
-    application: e.g. keras.applications.ResNet50. Returns (model, pretrained).
-    Only a failed download falls back, and it says so; other errors are raised.
+
+def changed_layers(model, snapshot):
+    """The names of the layers whose weights differ from `snapshot` (from weights_snapshot)."""
+    return [
+        name
+        for name, before in snapshot.items()
+        if any(not np.array_equal(b, a) for b, a in zip(before, model.get_layer(name).get_weights()))
+    ]
+
+
+LITE0_FOR_RESNET50 = weights_standing_in("EfficientNet-Lite0", "ResNet50")
+
+
+def resnet50_or_lite0(network="resnet50", include_top=True, input_shape=(224, 224, 3)):
+    """(model, caveat): an ImageNet-trained network as one plain Keras model for 0-255 RGB images.
+
+    network: "resnet50" (keras.applications; weights downloaded once, about 100 MB)
+    or "efficientnet_lite0" (weights from a pip package: works offline). The model
+    outputs the 1,000 ImageNet probabilities or, with include_top=False, the
+    average-pooled features a new head goes on (2,048 or 1,280). Its name says
+    which network it is. Offline, "resnet50" falls back to EfficientNet-Lite0 and
+    says so; the caveat flags every result Lite0 produces.
     """
-    try:
-        return application(weights="imagenet", **kwargs), True
-    except Exception as error:
-        if not is_offline_error(error):
-            raise
-    note(
-        f"{application.__name__}'s ImageNet weights could not be downloaded (no network?).\n"
-        f"Using {UNTRAINED.upper()}: the code runs, the predictions mean nothing."
-    )
-    return application(weights=None, **kwargs), False
+    if network == "resnet50":
+        images = keras.Input(shape=tuple(input_shape), name="images")
+        # resnet50.preprocess_input is this "caffe" mode too; as a layer it is part of the model
+        preprocessed = CaffePreprocessing(name="caffe_preprocessing", dtype="float32")(images)
+        try:
+            pooling = None if include_top else "avg"
+            resnet = keras.applications.ResNet50(
+                weights="imagenet", include_top=include_top, pooling=pooling, input_tensor=preprocessed
+            )
+            return resnet, Caveat()
+        except Exception as error:
+            if not is_offline_error(error):
+                raise
+        note(
+            "ResNet50's ImageNet weights could not be downloaded (no network?).\n" + LITE0_FOR_RESNET50 + "."
+        )
+    elif network != "efficientnet_lite0":
+        raise ValueError(f"network={network!r}: use 'resnet50' or 'efficientnet_lite0'")
+    lite0 = build_efficientnet_lite0(input_shape=input_shape)
+    if not include_top:
+        lite0 = keras.Model(lite0.input, lite0.get_layer(FEATURES_LAYER).output, name=lite0.name)
+    return lite0, Caveat(weights=LITE0_FOR_RESNET50)

@@ -9,26 +9,25 @@
 Moving thousands of files is where data gets lost, so every step is safe:
 
 * the whole plan (every move and copy) is written to a manifest *before*
-  anything moves; a run that is interrupted is finished by the next run;
+  anything moves; a run that is interrupted is finished by the next run
+  (utils.planned_moves);
 * re-running changes nothing, and asking for a different split of an already
   split folder is refused instead of mixing two splits;
 * nothing is ever deleted, and sample images are copies.
 """
 
 import csv
-import json
 import os
-import shutil
 import warnings
 from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 
-from utils.files import DOGSCATS_CLASSES, atomic_path, is_image_name, progress
+from utils.files import DOGSCATS_CLASSES, is_image_name
+from utils.planned_moves import carry_out, check_same_settings, check_writable, read_manifest, write_manifest
 from utils.subsets import balanced_subset, stratified_split
 
-MANIFEST_NAME = ".prepare-manifest.json"
 SPLITS = ("train", "valid", "test", "sample/train", "sample/valid", "sample/test")
 DriverImage = namedtuple("DriverImage", "subject classname img")
 
@@ -127,7 +126,7 @@ def summarize(counts):
 
 def prepared_settings(root):
     """The settings `root` was (or is being) prepared with, or None."""
-    manifest = _read_manifest(Path(root))
+    manifest = read_manifest(Path(root))
     return manifest["settings"] if manifest else None
 
 
@@ -290,63 +289,29 @@ def _sample_copies(final_places, settings, rng):
     return copies
 
 
-# ---------------------------------------------------------------- carrying out
+# ---------------------------------------------------------------- carrying out (utils.planned_moves)
 
 
 def _prepare(root, settings, make_plan):
     """Plan (or reload the plan), record it, carry it out, mark it done."""
-    manifest = _read_manifest(root)
+    manifest = read_manifest(root)
     if manifest is None:
         _check_raw_layout(root)
         if _looks_prepared(root):
             print(f"{root}: already in the train/valid layout (no manifest); left as it is.")
             return count_images(root)
         manifest = {"settings": settings, "status": "planned", **make_plan(root, settings)}
-        _check_writable(root, manifest)
-        _write_manifest(root, manifest)
+        check_writable(root, manifest)
+        write_manifest(root, manifest)
     else:
-        _check_same_settings(root, manifest["settings"], settings)
+        check_same_settings(root, manifest["settings"], settings)
         if manifest["status"] == "done":
             return count_images(root)
         print(f"{root}: finishing a preparation that was interrupted.")
-        _check_writable(root, manifest)
-    _carry_out(root, manifest)
-    _write_manifest(root, {**manifest, "status": "done"})
+        check_writable(root, manifest)
+    carry_out(root, manifest)
+    write_manifest(root, {**manifest, "status": "done"})
     return count_images(root)
-
-
-def _carry_out(root, manifest):
-    for source, target in progress(manifest["moves"], f"{root.name}: moving"):
-        _move_file(root / source, root / target)
-    for source, target in progress(manifest["copies"], f"{root.name}: sample copies"):
-        _copy_file(root / source, root / target)
-
-
-def _move_file(source, target):
-    """Move one file; a move already done by an earlier run is skipped."""
-    if target.exists():
-        if source.exists():
-            raise FileExistsError(
-                f"both {source} and {target} exist; the plan says to move "
-                "the first to the second. Sort them out by hand."
-            )
-        return
-    if not source.exists():
-        raise FileNotFoundError(
-            f"{source} should move to {target} but is in neither place; "
-            "was it moved or deleted by something else?"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(source, target)  # atomic on one file system: the file is in one place or the other
-
-
-def _copy_file(source, target):
-    """Copy via a temporary name, so a half-copied file never looks finished."""
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as partial:
-        shutil.copy2(source, partial)
 
 
 def _check_raw_layout(root):
@@ -362,52 +327,6 @@ def _looks_prepared(root):
     return (
         (root / "valid").is_dir() and not _loose_images(root / "train") and not _loose_images(root / "test")
     )
-
-
-def _check_writable(root, manifest):
-    """Fail before the first move if any folder we must change is read-only."""
-    folders = {root} | {(root / source).parent for source, _ in manifest["moves"]}
-    for _, target in manifest["moves"] + manifest["copies"]:
-        folder = (root / target).parent
-        while not folder.exists():
-            folder = folder.parent
-        folders.add(folder)
-    read_only = sorted(str(folder) for folder in folders if not os.access(folder, os.W_OK))
-    if read_only:
-        raise PermissionError(
-            f"can't prepare {root}: these folders are read-only: {read_only}. "
-            "Nothing was moved. Copy the data somewhere writable, or make "
-            "them writable, and run again."
-        )
-
-
-def _check_same_settings(root, recorded, asked):
-    if recorded != asked:
-        changed = {
-            key: (recorded.get(key), asked.get(key))
-            for key in set(recorded) | set(asked)
-            if recorded.get(key) != asked.get(key)
-        }
-        details = ", ".join(f"{key}: was {old!r}, now {new!r}" for key, (old, new) in changed.items())
-        raise ValueError(
-            f"{root} was already split with other settings ({details}). Re-splitting would mix "
-            f"two splits, so nothing was changed. Leave those settings out (the recorded "
-            f"ones are the default), "
-            f"see {root / MANIFEST_NAME}, or start again from a fresh download."
-        )
-
-
-def _read_manifest(root):
-    path = root / MANIFEST_NAME
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def _write_manifest(root, manifest):
-    """Write atomically and to disk, so a crash leaves the old or the new manifest."""
-    with atomic_path(root / MANIFEST_NAME) as partial, open(partial, "w") as handle:
-        json.dump(manifest, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 # ---------------------------------------------------------------- small helpers

@@ -1,4 +1,5 @@
-"""Scoring predictions as Kaggle and lesson 2 do: log loss, clipping, per-class accuracy.
+"""Scoring predictions as Kaggle and lesson 2 do: log loss, clipping, per-class accuracy, and the
+one noise test every "helped/hurt" verdict goes through (`compare`).
 
     log_loss(probabilities, labels)                 # what Kaggle ranks Dogs vs Cats by
     rows = clip_log_loss_table(probabilities, labels)
