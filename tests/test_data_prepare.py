@@ -17,7 +17,6 @@ from utils.prepare import (
     prepare_dogscats,
     prepare_statefarm,
     read_driver_list,
-    rows_of,
     split_at_random,
     split_by_driver,
 )
@@ -199,14 +198,6 @@ def test_random_split_mixes_drivers_and_driver_split_does_not():
     train, valid = split_at_random(images, valid_fraction=0.2, seed=0)
     assert len(valid) == 48 and {i.subject for i in train} & {i.subject for i in valid}
     assert len({i.classname for i in valid}) == 10  # stratified: every class present
-
-
-def test_rows_of_finds_images_by_file_name_not_position():
-    images = [DriverImage("p002", "c1", "img_7.jpg"), DriverImage("p005", "c0", "img_3.jpg")]
-    filenames = ["c0/img_3.jpg", "c0/img_9.jpg", "c1/img_7.jpg"]
-    assert rows_of(images, filenames).tolist() == [2, 0]
-    with pytest.raises(KeyError):
-        rows_of([DriverImage("p002", "c2", "img_1.jpg")], filenames)
 
 
 def test_an_already_prepared_folder_without_manifest_is_left_alone(tmp_path):

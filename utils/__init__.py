@@ -64,7 +64,6 @@ if TYPE_CHECKING:
         prepare_statefarm,
         prepared_settings,
         read_driver_list,
-        rows_of,
         split_at_random,
         split_by_driver,
         summarize,
@@ -80,7 +79,7 @@ if TYPE_CHECKING:
     from utils.images import sample_photos, save_sample_photos
 
     # folders: listing and checking a folder of images
-    from utils.folders import get_classes, list_images
+    from utils.folders import get_classes, list_images, rows_of
 
     # data: images into batches
     from utils.data import augmenter, get_batches, get_data

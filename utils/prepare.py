@@ -188,13 +188,6 @@ def split_at_random(images, valid_fraction=0.2, seed=42):
     return train, valid
 
 
-def rows_of(images, filenames):
-    """The row of each DriverImage in arrays whose rows follow `filenames` (a Batches' filenames,
-    such as "c0/img_1.jpg"): cached features are found by file name, not by position."""
-    row = {Path(name).name: index for index, name in enumerate(filenames)}
-    return np.array([row[image.img] for image in images], dtype="int64")
-
-
 def locate(root, image):
     """Where a DriverImage is now: root/train/<class>/<img> or root/valid/<class>/<img>."""
     for split in ("train", "valid"):

@@ -267,25 +267,17 @@ def explain_clipping(probabilities, labels, rows, note=""):
         f"above {level:g} (confident mistakes), {effect['confident_right']} were right with it."
     )
     wrong = int((as_labels(as_matrix(probabilities)) != np.asarray(labels)).sum())
-    if wrong:
-        print(
-            f"Clipping at {level:g} changes the summed log loss of the {wrong} wrong answers by "
-            f"{-effect['saved']:+.3f} and of the right answers by {effect['paid']:+.3f}.{note}"
-        )
-    else:
-        print(
-            f"There were no wrong answers to clip: clipping at {level:g} can only add log loss to the "
-            f"right answers ({effect['paid']:+.3f} in all).{note}"
-        )
+    changes = (
+        f"changes the summed log loss of the {wrong} wrong answers by {-effect['saved']:+.3f} and of "
+        f"the right answers by {effect['paid']:+.3f}"
+        if wrong
+        else f"can only add log loss to the right answers ({effect['paid']:+.3f} in all): none were wrong"
+    )
+    print(f"Clipping at {level:g} {changes}.{note}")
     unclipped = image_log_losses(probabilities, labels)
     clipped = image_log_losses(clip_multiclass(as_matrix(probabilities), level), labels)
-    verdict = compare(
-        unclipped,
-        clipped,
-        metric="validation log loss",
-        names=("unclipped", f"clipped at {level:g}"),
-        lower_is_better=True,
-    )
+    names = ("unclipped", f"clipped at {level:g}")
+    verdict = compare(unclipped, clipped, metric="validation log loss", names=names, lower_is_better=True)
     print(verdict)
     print(
         "We submit unclipped: no level lowered the validation log loss."
