@@ -271,7 +271,8 @@ def explain_clipping(probabilities, labels, rows, note=""):
         f"changes the summed log loss of the {wrong} wrong answers by {-effect['saved']:+.3f} and of "
         f"the right answers by {effect['paid']:+.3f}"
         if wrong
-        else f"can only add log loss to the right answers ({effect['paid']:+.3f} in all): none were wrong"
+        else f"can only add log loss to the right answers ({effect['paid']:+.3f} in all): there were no "
+        "wrong answers to clip"
     )
     print(f"Clipping at {level:g} {changes}.{note}")
     unclipped = image_log_losses(probabilities, labels)
