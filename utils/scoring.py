@@ -168,7 +168,7 @@ def hardest_class(y_true, y_pred, class_names, min_errors=10):
     errors, total = int((y_pred[inside] != hardest).sum()), int((y_pred != y_true).sum())
     if errors < min_errors:
         return (
-            f"{total} mistakes in all, {errors} of them in {name}, the class with the lowest accuracy: "
+            f"{total} mistakes in all, {errors} of them in class {name}, the one with the lowest accuracy: "
             f"too few to rank the classes (that takes {min_errors} or more in one class)"
         )
     rest = float((y_pred[~inside] == y_true[~inside]).mean())
