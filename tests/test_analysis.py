@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from utils.analysis import five_views, image_title, show_confusion_matrix, show_five_views
+from utils.provenance import caveat
 from utils.scoring import best_clip_level, clip_log_loss_table, clipping_effect, log_loss
 
 CATS_DOGS = ["cats", "dogs"]
@@ -58,7 +59,7 @@ def test_show_five_views_plots_titled_images_from_files(binary_results, tmp_path
         paths.append(tmp_path / f"{i}.png")
         Image.fromarray(np.full((6, 8, 3), i * 20, "uint8")).save(paths[-1])
     plt.close("all")
-    views = show_five_views(probabilities, labels, CATS_DOGS, paths, count=2, untrained=True)
+    views = show_five_views(probabilities, labels, CATS_DOGS, paths, count=2, note=caveat(untrained=True))
     figures = [plt.figure(n) for n in plt.get_fignums()]
     assert len(figures) == len(views)  # every view has at least one image here
     titles = [f.get_suptitle() for f in figures]
@@ -79,7 +80,7 @@ def test_log_loss_matches_scikit_learn(binary_results):
 def test_clip_table_has_every_level_and_rewards_clipping_confident_mistakes(capsys):
     labels = np.array([1] * 9 + [0])
     dog = np.array([0.999] * 9 + [0.999])  # one confident mistake
-    rows = clip_log_loss_table(dog, labels, untrained=True)
+    rows = clip_log_loss_table(dog, labels, note=caveat(untrained=True))
     assert [r["clip"] for r in rows] == ["none", "0.05/0.95", "0.025/0.975", "0.02/0.98"]
     losses = [r["log_loss"] for r in rows]
     assert losses[0] > losses[1] and losses[0] == pytest.approx((9 * -np.log(0.999) - np.log(0.001)) / 10)

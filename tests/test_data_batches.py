@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from utils.data import get_batches
-from utils.folders import list_images
+from utils.folders import list_images, rows_of
 
 SIZE = (64, 48)  # small images keep the tests fast
 TARGET = (32, 32)
@@ -264,3 +264,10 @@ def test_augmenter_that_changes_nothing_is_refused():
 
     with pytest.raises(ValueError, match="change nothing"):
         augmenter(rotation=0, shift=0, zoom=0, contrast=0)
+
+
+def test_rows_of_finds_files_by_name_not_position():
+    filenames = ["c0/img_3.jpg", "c0/img_9.jpg", "c1/img_7.jpg"]
+    assert rows_of(["img_7.jpg", "img_3.jpg"], filenames).tolist() == [2, 0]
+    with pytest.raises(KeyError):
+        rows_of(["img_1.jpg"], filenames)

@@ -535,6 +535,12 @@ def test_changed_layers_are_exactly_the_ones_that_trained():
     assert networks.changed_layers(model, before) == []
     model.fit(np.ones((8, 4)), np.zeros((8, 1)), verbose=0)
     assert networks.changed_layers(model, before) == ["trained"]
+    assert networks.check_trained_layers(model, before) == ["trained"]
+    frozen.trainable = True  # not recompiled: the frozen layer still does not train
+    before = networks.weights_snapshot(model)
+    model.fit(np.ones((8, 4)), np.zeros((8, 1)), verbose=0)
+    with pytest.raises(AssertionError, match="recompiled"):
+        networks.check_trained_layers(model, before)
 
 
 def test_imagenet_network_builds_the_named_network_and_refuses_others():

@@ -54,7 +54,6 @@ def test_notebooks_do_not_redefine_utils(path):
 # Functions and classes a notebook may define: the from-scratch code the lesson is about.
 # Anything else a notebook needs lives in utils (one home), to be read with `??`.
 OWN_DEFINITIONS = {
-    "03_statefarm": {"features_and_labels"},  # rows of the cached features for a split of DriverImages
     "04_sgd_intro": {"predict", "mse", "gradients", "step", "activation_scales"},
     "08_transfer_learning_resnet50": {"centre_square"},  # the photo preparation part 1 teaches
     "09_mnist_pytorch": {"DigitImages", "MnistConvnet", "train_one_epoch", "predict", "evaluate"},

@@ -54,6 +54,29 @@ def test_explain_clipping_names_the_level_and_the_noise(capsys):
     assert "5 of 200" in out and "We submit clipped" in out and verdict.metric == "validation log loss"
 
 
+def test_explain_clipping_without_wrong_answers_says_so_and_prints_no_bare_zero(capsys):
+    labels = np.ones(100, dtype=int)
+    p = np.full(100, 0.9999)
+    utils.explain_clipping(p, labels, utils.clip_log_loss_table(p, labels))
+    out = capsys.readouterr().out
+    assert "no wrong answers to clip" in out and "±0.000 " not in out and "±0.000)" not in out
+
+
+def test_hardest_class_needs_enough_mistakes_and_the_noise_test():
+    names = [str(digit) for digit in range(10)]
+    y_true = np.repeat(np.arange(10), 100)
+    few = y_true.copy()
+    few[800:806] = 0  # six mistakes, all on 8
+    assert "too few to rank" in utils.hardest_class(y_true, few, names)
+    many = y_true.copy()
+    many[800:830] = 0  # thirty mistakes on 8, none elsewhere
+    assert utils.hardest_class(y_true, many, names).startswith("hardest class: 8 (30 of 100 wrong)")
+    spread = y_true.copy()
+    for digit in range(10):  # ten mistakes in every class, eleven in 3
+        spread[digit * 100 : digit * 100 + 10 + (digit == 3)] = (digit + 1) % 10
+    assert utils.hardest_class(y_true, spread, names).startswith("no class stands out")
+
+
 @pytest.mark.parametrize(
     "loss, val_loss, expected",
     [

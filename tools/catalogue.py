@@ -86,10 +86,10 @@ class Notebook:
 NOTEBOOKS = (
     Notebook(
         "01_lesson1.ipynb",
-        "Lesson 1: Dogs vs Cats with VGG16 in seven lines",
+        "Lesson 1: Dogs vs Cats with VGG16 in five calls",
         (
             "what a pretrained convnet predicts and how to read its ImageNet classes",
-            "the seven lines that fine-tune VGG16 to a new task",
+            "the five calls that fine-tune VGG16 to a new task",
             "what fine-tuning changes in the network, and how to save it",
         ),
         work=(
@@ -155,7 +155,7 @@ NOTEBOOKS = (
         work=(
             Pass("jpeg", "decode", DOGSCATS["train"] + DOGSCATS["valid"] + 50),
             Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"]),  # fc2 features, once
-            # the seven lines in raw Keras: one epoch through the frozen network; what units see
+            # lesson 1's five calls in raw Keras: one epoch through the frozen network; what units see
             Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"] + 256),
             # fc1 and fc2 trained: backpropagation stops below fc1, so about a forward pass
             Pass("vgg16", "forward", DOGSCATS["train"] + DOGSCATS["valid"], 3, "MORE_EPOCHS"),

@@ -79,7 +79,7 @@ if TYPE_CHECKING:
     from utils.images import sample_photos, save_sample_photos
 
     # folders: listing and checking a folder of images
-    from utils.folders import get_classes, list_images
+    from utils.folders import get_classes, list_images, rows_of
 
     # data: images into batches
     from utils.data import augmenter, get_batches, get_data
@@ -98,6 +98,7 @@ if TYPE_CHECKING:
         Comparison,
         compare,
         explain_clipping,
+        hardest_class,
         image_log_losses,
         log_loss,
         per_class_accuracy,
@@ -123,6 +124,7 @@ if TYPE_CHECKING:
         ImageNetWeightsUnavailable,
         build_vgg16,
         changed_layers,
+        check_trained_layers,
         resnet50_or_lite0,
         trainable_parameter_count,
         weights_snapshot,

@@ -10,7 +10,6 @@ as `labels` (predict on batches made with shuffle=False).
 
 import numpy as np
 
-from utils.provenance import caveat
 from utils.images import read_image
 from utils.labels import as_labels, as_matrix
 
@@ -71,16 +70,17 @@ def image_title(index, probabilities, labels, class_names):
     return title if true == predicted else f"{title} (is {class_names[true]})"
 
 
-def show_five_views(probabilities, labels, class_names, images, count=4, seed=0, untrained=False):
+def show_five_views(probabilities, labels, class_names, images, count=4, seed=0, note=""):
     """Compute the five views and plot each as a row of titled images.
 
     images: indexable by position - an array of images or a list of file paths.
+    note: what produced the probabilities (a Caveat, such as a network's .caveat), added to each title.
     Returns the views ({title: indices}).
     """
     from utils.plotting import plots
 
     views = five_views(probabilities, labels, class_names, count, seed)
-    flag = caveat(untrained=untrained)
+    flag = str(note)
     for title, indices in views.items():
         if len(indices) == 0:
             print(f"{title}: none{flag}")

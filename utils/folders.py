@@ -73,6 +73,13 @@ def list_images(path, classes=None, on_bad_file="skip", limit=None, seed=None):
     return folder
 
 
+def rows_of(names, filenames):
+    """The row of each file name (such as "img_1.jpg") in arrays whose rows follow `filenames` (a
+    listing's or Batches' filenames, such as "c0/img_1.jpg"): cached rows found by name, not position."""
+    row = {Path(name).name: index for index, name in enumerate(filenames)}
+    return np.array([row[name] for name in names], dtype="int64")
+
+
 def _class_files(path, class_names):
     """The image files under each class folder (relative to `path`) and their labels."""
     filenames, labels = [], []

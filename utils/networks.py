@@ -105,6 +105,16 @@ def changed_layers(model, snapshot):
     ]
 
 
+def check_trained_layers(model, snapshot):
+    """The layers that moved since `snapshot`; raises unless they are exactly the trainable ones
+    (a change to `trainable` without a recompile leaves the newly unfrozen layers unmoved)."""
+    moved = changed_layers(model, snapshot)
+    trainable = [layer.name for layer in model.layers if layer.trainable_weights]
+    if sorted(moved) != sorted(trainable):
+        raise AssertionError(f"moved {moved}, trainable {trainable}: was the model recompiled?")
+    return moved
+
+
 LITE0_FOR_RESNET50 = weights_standing_in("EfficientNet-Lite0", "ResNet50")
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from utils.labels import as_labels, as_matrix
-from utils.provenance import caveat
 
 # Clip levels tried by the notebooks, as the largest allowed probability.
 CLIP_LEVELS = (None, 0.95, 0.975, 0.98)
@@ -68,12 +67,13 @@ def log_loss(probabilities, labels, eps=1e-15):
     return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
 
 
-def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=False):
+def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, note=""):
     """Validation log loss with no clipping and at each clip level; prints and returns rows.
 
     A level `high` keeps probabilities in [low, high]: for two classes
     low = 1 - high (0.05/0.95, 0.025/0.975, 0.02/0.98); for more classes
     clip_multiclass uses low = (1 - high) / (classes - 1) and keeps rows summing to 1.
+    note: what produced the probabilities (a Caveat, such as a network's .caveat), printed in the header.
     """
     matrix = as_matrix(probabilities)
     classes = matrix.shape[1]
@@ -92,7 +92,7 @@ def clip_log_loss_table(probabilities, labels, levels=CLIP_LEVELS, untrained=Fal
                 "log_loss": log_loss(clipped, labels),
             }
         )
-    print(f"{'clip (low/high)':<18}validation log loss{caveat(untrained=untrained)}")
+    print(f"{'clip (low/high)':<18}validation log loss{note}")
     for row in rows:
         print(f"{row['clip']:<18}{row['log_loss']:.4f}")
     return rows
@@ -154,6 +154,32 @@ def per_class_accuracy(y_true, y_pred, num_classes=None):
         return np.where(totals > 0, hits / totals, np.nan)
 
 
+def hardest_class(y_true, y_pred, class_names, min_errors=10):
+    """A sentence naming the class with the lowest accuracy, or saying why none can be named.
+
+    A class is named only when it holds at least `min_errors` mistakes and its accuracy is
+    below the other classes' beyond noise (`compare`, with the hardest class's image count
+    as n: the smaller, noisier side). A handful of mistakes cannot rank classes.
+    """
+    y_true, y_pred = np.asarray(y_true).ravel().astype(np.int64), as_labels(y_pred)
+    accuracy = per_class_accuracy(y_true, y_pred, len(class_names))
+    hardest = int(np.nanargmin(accuracy))
+    name, inside = class_names[hardest], y_true == hardest
+    errors, total = int((y_pred[inside] != hardest).sum()), int((y_pred != y_true).sum())
+    if errors < min_errors:
+        return (
+            f"{total} mistakes in all, {errors} of them in class {name}, the one with the lowest accuracy: "
+            f"too few to rank the classes (that takes {min_errors} or more in one class)"
+        )
+    rest = float((y_pred[~inside] == y_true[~inside]).mean())
+    verdict = compare(
+        rest, float(accuracy[hardest]), int(inside.sum()), metric="accuracy", names=("other classes", name)
+    )
+    if verdict.verdict != "worse":
+        return f"no class stands out: {verdict}"
+    return f"hardest class: {name} ({errors} of {int(inside.sum())} wrong); {verdict}"
+
+
 # ---------------------------------------------------------------- is a difference real?
 
 
@@ -170,15 +196,20 @@ class Comparison:
     n: int
 
     def __str__(self):
-        band = f"two standard errors on {self.n:,} images: ±{self.noise:.3f}"
+        band = f"two standard errors on {self.n:,} images: ±{_short(self.noise)}"
         if self.verdict == "within noise":
-            reading = f"within noise ({band}), so this run cannot tell them apart"
+            reading = f"within noise ({band}), so these images cannot tell them apart"
         else:
             reading = f"{self.names[1]} is {self.verdict}, beyond noise ({band})"
         return (
-            f"{self.metric}: {self.names[0]} {self.before:.3f}, {self.names[1]} {self.after:.3f} "
-            f"({self.after - self.before:+.3f}): {reading}"
+            f"{self.metric}: {self.names[0]} {_short(self.before)}, {self.names[1]} {_short(self.after)} "
+            f"({'+' if self.after >= self.before else '-'}{_short(abs(self.after - self.before))}): {reading}"
         )
+
+
+def _short(value):
+    """Three decimals, or two significant digits for a small non-zero value (never a bare 0.000)."""
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:.2g}"
 
 
 def compare(
@@ -235,19 +266,19 @@ def explain_clipping(probabilities, labels, rows, note=""):
         f"{effect['confident_wrong']} of {len(labels)} validation predictions were wrong with a probability "
         f"above {level:g} (confident mistakes), {effect['confident_right']} were right with it."
     )
-    print(
-        f"Clipping at {level:g} changes the summed log loss of the wrong answers by {-effect['saved']:+.3f} "
-        f"and of the right answers by {effect['paid']:+.3f}.{note}"
+    wrong = int((as_labels(as_matrix(probabilities)) != np.asarray(labels)).sum())
+    changes = (
+        f"changes the summed log loss of the {wrong} wrong answers by {-effect['saved']:+.3f} and of "
+        f"the right answers by {effect['paid']:+.3f}"
+        if wrong
+        else f"can only add log loss to the right answers ({effect['paid']:+.3f} in all): there were no "
+        "wrong answers to clip"
     )
+    print(f"Clipping at {level:g} {changes}.{note}")
     unclipped = image_log_losses(probabilities, labels)
     clipped = image_log_losses(clip_multiclass(as_matrix(probabilities), level), labels)
-    verdict = compare(
-        unclipped,
-        clipped,
-        metric="validation log loss",
-        names=("unclipped", f"clipped at {level:g}"),
-        lower_is_better=True,
-    )
+    names = ("unclipped", f"clipped at {level:g}")
+    verdict = compare(unclipped, clipped, metric="validation log loss", names=names, lower_is_better=True)
     print(verdict)
     print(
         "We submit unclipped: no level lowered the validation log loss."
