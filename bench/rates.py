@@ -21,7 +21,6 @@ Run from the repo root on a quiet machine, then `make headers`:
   .venv/bin/python bench/rates.py
 """
 
-import contextlib
 import datetime
 import json
 import os
@@ -37,6 +36,7 @@ from vgg_forward import vgg16_flops_per_image
 
 from utils.hardware import RATES_FILE, describe_hardware, fastest_dtype_policy, matmul_gflops
 from utils.models import IMAGENET_NETWORKS, dtype_policy_for
+from utils.networks import dtype_policy_scope
 
 ROUNDS = 2
 
@@ -55,27 +55,15 @@ def course_network(name):
 def resnet50(policy, part):
     import keras
 
-    with dtype_policy(policy):
+    with dtype_policy_scope(policy):
         return keras.applications.ResNet50(weights=None)
 
 
 def mnist_convnet(policy, part):
     from utils.convnets import mnist_convnet
 
-    with dtype_policy(policy):
+    with dtype_policy_scope(policy):
         return mnist_convnet()
-
-
-@contextlib.contextmanager
-def dtype_policy(policy):
-    import keras
-
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 # name -> (builder(policy, part), batch size the notebooks use, first layer of the top block
