@@ -17,7 +17,7 @@ import tensorflow as tf
 from PIL import Image
 
 from utils import features as features_module
-from utils import imagenet, networks, training
+from utils import imagenet, models, networks, training
 from utils.arrays import is_array_dir
 from utils.epochs import best_epoch
 from utils.imagenet import decode_imagenet, imagenet_class_names
@@ -550,6 +550,22 @@ def test_imagenet_network_builds_the_named_network_and_refuses_others():
     assert lite.feature_extractor().output.shape == (None, 1280) and lite.caveat == "  [untrained weights]"
     with pytest.raises(ValueError, match="'resnet50' is not a course network"):
         imagenet_network("resnet50")
+
+
+def test_dtype_policy_for_takes_a_name_or_a_class_and_a_hand_choice_untimed(monkeypatch):
+    asked = []
+    monkeypatch.setattr(
+        models, "fastest_dtype_policy", lambda key, build: asked.append(key) or ("float32", key)
+    )
+    assert models.dtype_policy_for("vgg16") == models.dtype_policy_for(Vgg16) == ("float32", "Vgg16")
+    assert models.dtype_policy_for("efficientnet_lite0")[1] == "EfficientNetLite0"  # bench/rates.py's key
+    assert models.dtype_policy_for("vgg16", chosen="mixed_bfloat16") == (
+        "mixed_bfloat16",
+        "chosen by hand, not timed",
+    )
+    assert asked == ["Vgg16", "Vgg16", "EfficientNetLite0"]  # a hand choice times nothing
+    with pytest.raises(ValueError, match="'resnet50' is not a course network"):
+        models.dtype_policy_for("resnet50")
 
 
 def test_only_an_untrained_networks_head_standardizes(data, capsys):

@@ -54,18 +54,28 @@ class EfficientNetLite0(ImageNetClassifier):
 IMAGENET_NETWORKS = dict(zip(NETWORKS, (Vgg16, EfficientNetLite0)))
 
 
+def _network_class(name):
+    """Vgg16 or EfficientNetLite0, for the name utils.course_network() answers."""
+    if name not in IMAGENET_NETWORKS:
+        raise ValueError(f"{name!r} is not a course network; use one of {tuple(IMAGENET_NETWORKS)}")
+    return IMAGENET_NETWORKS[name]
+
+
 def imagenet_network(name, weights="imagenet", input_shape=(224, 224, 3), dtype_policy=None, strategy=None):
     """The network called `name` ('vgg16' or 'efficientnet_lite0', as utils.course_network() answers)
     with the lesson's verbs: a Vgg16 or an EfficientNetLite0."""
-    if name not in IMAGENET_NETWORKS:
-        raise ValueError(f"{name!r} is not a course network; use one of {tuple(IMAGENET_NETWORKS)}")
-    network = IMAGENET_NETWORKS[name]
+    network = _network_class(name)
     return network(weights=weights, input_shape=input_shape, strategy=strategy, dtype_policy=dtype_policy)
 
 
-def dtype_policy_for(network):
-    """(policy, reason): the dtype policy `network` (a class such as Vgg16) runs fastest in
-    on this machine, timed once (one batch each way, where 16-bit is native) and kept under build/."""
+def dtype_policy_for(network, chosen=None):
+    """(policy, reason): the dtype policy `network` (a name such as 'vgg16', or a class such as
+    Vgg16) runs fastest in on this machine, timed once (one batch each way, where 16-bit is
+    native) and kept under build/. A `chosen` policy (e.g. 'float32') is taken as it is."""
+    if chosen is not None:
+        return chosen, "chosen by hand, not timed"
+    if isinstance(network, str):
+        network = _network_class(network)
     return fastest_dtype_policy(
         network.__name__, lambda policy: network(weights=None, dtype_policy=policy).feature_extractor()
     )
