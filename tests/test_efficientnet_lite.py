@@ -23,8 +23,10 @@ from utils import torch_checkpoint
 from utils.config import repo_root
 from utils.efficientnet_lite import Lite0WeightsError
 from utils.data import get_batches
-from utils.images import save_sample_photos
+from utils.images import sample_photos, save_sample_photos
+from utils.layers import head_layers
 from utils.models import EfficientNetLite0
+from utils.networks import dtype_policy_scope
 from utils.torch_checkpoint import UnreadableCheckpoint
 
 PHOTOS = ("china.jpg", "flower.jpg", "chelsea", "coffee", "astronaut", "rocket")
@@ -165,6 +167,60 @@ def test_real_photos_through_get_batches_get_their_imagenet_class(classifier, tm
         best = int(found[photo].argmax())
         assert best in wanted, f"{photo}: {classifier.class_names[best]} {found[photo].max():.2f}"
         assert found[photo][list(wanted)].sum() > 0.5, f"{photo}: only {found[photo][list(wanted)].sum():.2f}"
+
+
+def photo_crops(count, seed, size=224):
+    """(images, labels): `count` random square crops of the six packaged photos (an eighth to
+    a third of a photo's short side, half of them mirrored), labelled by photo. Small crops
+    of a sky, a wall or a sleeve are ambiguous, so a head on real features gets most right,
+    not all: room for bfloat16 to cost accuracy."""
+    rng = np.random.default_rng(seed)
+    photos = list(sample_photos().values())
+    images, labels = np.empty((count, size, size, 3), "float32"), np.arange(count) % len(photos)
+    for index, label in enumerate(labels):
+        photo = photos[label]
+        side = int(rng.integers(min(photo.shape[:2]) // 8, min(photo.shape[:2]) // 3))
+        top, left = (int(rng.integers(0, extent - side + 1)) for extent in photo.shape[:2])
+        crop = Image.fromarray(photo[top : top + side, left : left + side]).resize(
+            (size, size), Image.BILINEAR
+        )
+        images[index] = np.asarray(crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if index % 2 else crop)
+    return images, labels
+
+
+def head_correct(train_features, train_labels, valid_features, valid_labels, seed=0):
+    """How many validation images the lessons' head (a softmax Dense, head_layers) gets right,
+    trained on cached features with Adam as fit_head trains it: the same seed, the same steps."""
+    keras.utils.set_random_seed(seed)
+    head = keras.Sequential(
+        [keras.Input(train_features.shape[1:]), *head_layers(int(train_labels.max()) + 1)]
+    )
+    head.compile(keras.optimizers.Adam(0.001), "sparse_categorical_crossentropy")
+    head.fit(train_features, train_labels, batch_size=64, epochs=30, shuffle=True, verbose=0)
+    return int((head.predict(valid_features, verbose=0).argmax(axis=1) == valid_labels).sum())
+
+
+def test_bfloat16_features_keep_the_heads_validation_accuracy(model, cache_dir):
+    """The rule for choosing mixed_bfloat16 by default (utils.dtype_policy_for): a head trained
+    on bfloat16 features of real pretrained EfficientNet-Lite0 weights is within 0.5 points of
+    one trained on float32 features of the same crops. With 200 validation images 0.5 points
+    is one image: one may change sides, not two. The float32 head must be far above chance
+    (1/6) and below 100 %, or the comparison could not fail. Where the CPU has no native
+    bfloat16, TensorFlow emulates it: slower, the same rounding."""
+    train, valid = photo_crops(60, seed=1), photo_crops(200, seed=2)
+    with dtype_policy_scope("mixed_bfloat16"):
+        bf16_model = lite.build_efficientnet_lite0(cache_dir=cache_dir)  # the cached conversion
+    assert bf16_model.get_layer("block1a_project_conv").compute_dtype == "bfloat16"
+    correct = {}
+    for policy, network in (("float32", model), ("mixed_bfloat16", bf16_model)):
+        extractor = keras.Model(network.input, network.get_layer(lite.FEATURES_LAYER).output)
+        features = [
+            np.asarray(extractor.predict(x, batch_size=32, verbose=0), "float32") for x, _ in (train, valid)
+        ]
+        correct[policy] = head_correct(features[0], train[1], features[1], valid[1])
+    points = {policy: 100 * n / len(valid[1]) for policy, n in correct.items()}
+    assert 50 < points["float32"] < 100, points
+    assert abs(correct["mixed_bfloat16"] - correct["float32"]) <= 0.005 * len(valid[1]), points
 
 
 def tf_resize(pixels, size=(224, 224)):
