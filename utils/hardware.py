@@ -147,7 +147,7 @@ def choose_dtype_policy(seconds, hardware=None):
     timed = f"one batch took {fast:.3g} s in {native} against {exact:.3g} s in float32"
     if fast <= exact * (1 - FASTER_BY):
         return native, f"{timed} ({exact / fast:.1f}x faster) on this machine, where {why_native}"
-    verdict = f"{fast / exact:.1f}x slower" if fast > exact else "no clear gain"
+    verdict = f"{fast / exact:.1f}x slower" if fast > exact * (1 + FASTER_BY) else "no clear gain"
     return "float32", f"{timed} ({verdict}) on this machine, so float32 though {why_native}"
 
 
