@@ -12,13 +12,14 @@ from tools import catalogue
 MEASURED = [notebook for notebook in catalogue.NOTEBOOKS if notebook.work]
 
 
+def notebook_code(file):
+    cells = nbformat.read(utils.repo_root() / "notebooks" / file, as_version=4).cells
+    return "\n".join(cell.source for cell in cells if cell.cell_type == "code")
+
+
 def full_values(notebook):
     """{NAME: full-profile value} of every `NAME = utils.pick(quick=..., full=...)` in the notebook."""
-    source = "\n".join(
-        cell.source
-        for cell in nbformat.read(utils.repo_root() / "notebooks" / notebook.file, as_version=4).cells
-        if cell.cell_type == "code"
-    )
+    source = notebook_code(notebook.file)
     picks = re.findall(r"^\s*([A-Z_]+) = utils\.pick\(quick=[^,]+, full=([^)]+)\)", source, re.MULTILINE)
     return {name: value.strip() for name, value in picks}
 
@@ -53,3 +54,9 @@ def test_headers_say_measured_and_from_rates():
         text = header_markdown(notebook)
         assert f"about {notebook.cpu_minutes} min on a " in text or " h on a " in text
         assert "CPU (measured)" in text and "on a GPU (from rates)" in text
+
+
+def test_cifar10_counts_are_the_notebooks_split():
+    # 07 holds VALID_SIZE of CIFAR-10's 50,000 training images out for validation; 10,000 test.
+    valid = re.search(r"^VALID_SIZE = ([\d_]+)", notebook_code("07_cifar10_convnet.ipynb"), re.MULTILINE)
+    assert catalogue.CIFAR10 == {"train": 50_000 - int(valid[1]), "valid": int(valid[1]), "test": 10_000}

@@ -51,6 +51,7 @@ COLAB_PACKAGES = _colab_packages()
 DOGSCATS = {"train": 23_000, "valid": 2_000, "test": 12_500, "sample": 200 + 50 + 50}
 STATEFARM = {"labelled": 22_424, "test": 79_726, "sample": 1_500 + 1_000 + 100}
 MNIST = {"train": 55_000, "valid": 5_000, "test": 10_000}
+CIFAR10 = {"train": 45_000, "valid": 5_000, "test": 10_000}  # 07 holds VALID_SIZE out of the 50,000
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Notebook:
     # The full profile's heavy work, as Passes of images through networks: the run times
     # are these at the rates measured by bench/rates.py (utils/rates.json).
     work: tuple = ()
-    # (CPU, GPU) minutes for a notebook whose work has no measured rates yet: a guess.
+    # (CPU, GPU) minutes for a notebook with no heavy work (no network, no dataset).
     guessed_minutes: tuple = ()
     # Whether it starts with the hardware check (notebooks that train something heavy).
     checks_hardware: bool = True
@@ -186,7 +187,11 @@ NOTEBOOKS = (
             "logging a run to TensorBoard and reading its curves",
             "saving a model as .keras and checking it loads identically",
         ),
-        guessed_minutes=(60, 8),  # no rates measured for its convnet yet
+        work=(
+            Pass("cifar10_convnet", "train", CIFAR10["train"], 25, "EPOCHS"),  # augmented, every layer
+            Pass("cifar10_convnet", "forward", CIFAR10["valid"], 25, "EPOCHS"),
+            Pass("cifar10_convnet", "forward", 3 * CIFAR10["test"]),  # evaluate, predict, the reloaded model
+        ),
     ),
     Notebook(
         "08_transfer_learning_resnet50.ipynb",
