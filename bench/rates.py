@@ -1,7 +1,8 @@
 """bench rates: the per-image rates run-time estimates are computed from, measured here.
 
 For each network a notebook runs, in the dtype policy it runs fastest in on this
-machine (utils.hardware.fastest_dtype_policy):
+machine (utils.hardware.fastest_dtype_policy; float32 for FLOAT32_ONLY's, as their
+notebooks run them):
   forward: images/s of a compiled inference pass (VGG16 and EfficientNet-Lite0 to
            their feature layer, as the cached features; the others whole), in
            batches, after a warm-up batch;
@@ -80,7 +81,7 @@ def cifar10_convnet(policy, part):
     [source] = [c.source for c in cells if c.cell_type == "code" and 'name="cifar10_convnet"' in c.source]
     names = {"keras": keras, "layers": keras.layers, "AUGMENT": True, "data": SimpleNamespace(num_classes=10)}
     with dtype_policy_scope(policy):
-        exec(source.replace("model.summary()", ""), names)  # noqa: S102 - the course's own notebook
+        exec(source.replace("model.summary()", ""), names)  # the course's own cell, no printing
     return names["model"]
 
 
@@ -150,7 +151,8 @@ def decode_rate():
 
 
 def measure(name):
-    """(rates, GFLOP per image) of network `name` in the dtype policy it runs fastest in here."""
+    """(rates, GFLOP per image) of network `name` in the dtype policy it runs fastest in here
+    (FLOAT32_ONLY: float32, as its notebook runs it)."""
     build, batch, top = NETWORKS[name]
     if name in FLOAT32_ONLY:
         policy, why = "float32", FLOAT32_ONLY[name]

@@ -58,5 +58,7 @@ def test_headers_say_measured_and_from_rates():
 
 def test_cifar10_counts_are_the_notebooks_split():
     # 07 holds VALID_SIZE of CIFAR-10's 50,000 training images out for validation; 10,000 test.
+    # bench/rates.py times 07's convnet with the full profile's augmentation layers.
+    assert full_values(catalogue.by_file("07_cifar10_convnet.ipynb"))["AUGMENT"] == "True"
     valid = re.search(r"^VALID_SIZE = ([\d_]+)", notebook_code("07_cifar10_convnet.ipynb"), re.MULTILINE)
     assert catalogue.CIFAR10 == {"train": 50_000 - int(valid[1]), "valid": int(valid[1]), "test": 10_000}
