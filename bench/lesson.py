@@ -231,7 +231,7 @@ def decode_dataset(files, size=IMAGE_SIZE, batch_size=BATCH_SIZE):
         return tf.image.resize(tf.io.decode_jpeg(tf.io.read_file(file), channels=3), (size, size))
 
     dataset = tf.data.Dataset.from_tensor_slices([str(file) for file in files])
-    return dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(2)
+    return dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def bare_decode_seconds(files):

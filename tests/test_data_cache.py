@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import image_cache
+from utils import decoding, image_cache
 from utils.data import get_batches, get_data
 
 TARGET = (16, 16)
@@ -87,7 +87,7 @@ def test_disk_cache_is_reused_by_a_new_batches_and_rebuilt_when_a_file_changes(f
     import tensorflow as tf
 
     with monkeypatch.context() as patch:
-        patch.setattr(image_cache, "resized_uint8", lambda *args: tf.zeros((*TARGET, 3), tf.uint8))
+        patch.setattr(decoding, "_read", lambda *args: tf.zeros((*TARGET, 3), tf.uint8))
         again = get_batches(folder, batch_size=8, shuffle=False, target_size=TARGET, cache=cache)
         assert again.cache == first.cache and np.array_equal(epoch(again)[0], original)
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from utils.files import progress
-from utils.decoding import pick_decoder, resized_uint8
+from utils.decoding import pick_decoder, resizing_decoder
 from utils.folders import list_images
-from utils.image_cache import image_store, through_store
+from utils.image_cache import decoded_unless_stored, exchanged, image_store, with_store_state
 from utils.labels import for_class_mode
 from utils.provenance import is_generated
 
@@ -149,27 +149,28 @@ def _image_dataset(
     folder, batch_size, shuffle, target_size, class_mode, seed, store=None, augment=None, as_uint8=False
 ):
     """Batches of images (float32, or uint8 with as_uint8) and labels, decoded in
-    parallel ahead of use; through `store` when given (see _ImageStore)."""
+    parallel ahead of use; through `store` when given (see utils.image_cache)."""
     import tensorflow as tf
 
     files = [str(folder.path / name) for name in folder.filenames]
     decoders = [pick_decoder(kind, size, target_size) for kind, size in zip(folder.kinds, folder.sizes)]
-    columns = (np.arange(len(files), dtype=np.int64), files, np.array(decoders, dtype=np.int32))
+    choices, decode = resizing_decoder(decoders, target_size)
+    columns = (np.arange(len(files), dtype=np.int64), files, choices)
     if class_mode is not None:
         columns += (for_class_mode(folder.labels, len(folder.class_names), class_mode),)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
-    def load(index, file, decoder, *label):
-        image = (
-            through_store(store, index, file, decoder, target_size)
-            if store
-            else resized_uint8(file, decoder, target_size)
-        )
-        return (image, *label)
+    def load(columns, complete=None):
+        index, file, choice, *label = columns
+        if store is None:
+            return (index, decode(file, choice), *label)
+        return (index, decoded_unless_stored(complete, lambda: decode(file, choice), target_size), *label)
 
-    def finish(images, *label):
+    def finish(indices, images, *label):
+        if store is not None:
+            images = exchanged(store, indices, images)
         if not as_uint8:
             images = tf.cast(images, tf.float32)
         if augment is not None:
@@ -177,7 +178,10 @@ def _image_dataset(
         return (images, *label) if label else images
 
     # deterministic=True: parallel decoding, results still in file order.
-    dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if store is None:
+        dataset = dataset.map(lambda *columns: load(columns), tf.data.AUTOTUNE, deterministic=True)
+    else:
+        dataset = with_store_state(dataset, store).map(load, tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.batch(batch_size).map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
 

@@ -5,6 +5,10 @@ size when that is still big enough); anything else (CMYK, 16-bit, GIF, turned
 photos) through PIL's `read_image`. TensorFlow is imported inside the functions.
 """
 
+import functools
+
+import numpy as np
+
 from utils.images import read_image
 
 # libjpeg can decode a JPEG at 1/2, 1/4 or 1/8 size for a fraction of the work;
@@ -13,16 +17,8 @@ JPEG_SCALES = (1, 2, 4, 8)
 PNG_DECODER, PIL_DECODER = len(JPEG_SCALES), len(JPEG_SCALES) + 1
 
 
-def resized_uint8(file, decoder, target_size):
-    """One image decoded and resized (bilinear), rounded to uint8 as a cache keeps it."""
-    import tensorflow as tf
-
-    image = tf.image.resize(_decode(file, decoder), target_size)
-    return tf.cast(tf.round(tf.clip_by_value(image, 0, 255)), tf.uint8)
-
-
 def pick_decoder(kind, size, target_size):
-    """Index of the decoder for one file (see _decode)."""
+    """The decoder for one file: an index into JPEG_SCALES, or PNG_DECODER or PIL_DECODER."""
     if kind == "pil":
         return PIL_DECODER
     if kind == "png":
@@ -36,25 +32,40 @@ def pick_decoder(kind, size, target_size):
     return max(fits, default=0)
 
 
-def _decode(file, decoder):
-    """uint8 RGB pixels: TensorFlow's decoders, or PIL for unusual files."""
+def resizing_decoder(decoders, target_size):
+    """(choices, decode): decode(file, choice) is one file's pixels resized (bilinear)
+    to `target_size` and rounded to uint8, as a cache keeps them; choices[i] is file
+    i's choice. `decoders` holds pick_decoder's answer for each file; only those
+    decoders are built, so a folder of same-size JPEGs needs no branching at all."""
+    used = sorted(set(decoders))
+    choices = np.searchsorted(used, decoders).astype(np.int32)
+
+    def decode(file, choice):
+        import tensorflow as tf
+
+        if len(used) == 1:
+            image = _read(file, used[0])
+        else:
+            image = tf.switch_case(choice, [functools.partial(_read, file, decoder) for decoder in used])
+        image.set_shape([None, None, 3])
+        # Bilinear resizing takes weighted means of pixels, so the result is already in 0..255.
+        return tf.cast(tf.round(tf.image.resize(image, target_size)), tf.uint8)
+
+    return choices, decode
+
+
+def _read(file, decoder):
+    """uint8 RGB pixels of `file`: TensorFlow's decoders, or PIL for unusual files."""
     import tensorflow as tf
 
-    def jpeg(scale):
-        # INTEGER_FAST: about twice the decoding speed (bench/pipeline.py); its error
-        # is far below what the resize to the model's input size averages away.
-        return lambda: tf.io.decode_jpeg(
-            tf.io.read_file(file), channels=3, ratio=scale, dct_method="INTEGER_FAST"
-        )
-
-    branches = [jpeg(scale) for scale in JPEG_SCALES]
-    branches += [
-        lambda: tf.io.decode_png(tf.io.read_file(file), channels=3),  # PNG_DECODER
-        lambda: tf.py_function(_read_with_pil, [file], tf.uint8),
-    ]  # PIL_DECODER
-    image = tf.switch_case(decoder, branches)
-    image.set_shape([None, None, 3])
-    return image
+    if decoder == PIL_DECODER:
+        return tf.py_function(_read_with_pil, [file], tf.uint8)
+    data = tf.io.read_file(file)
+    if decoder == PNG_DECODER:
+        return tf.io.decode_png(data, channels=3)
+    # INTEGER_FAST: never slower than the default here (bench/pipeline.py); its error
+    # is far below what the resize to the model's input size averages away.
+    return tf.io.decode_jpeg(data, channels=3, ratio=JPEG_SCALES[decoder], dct_method="INTEGER_FAST")
 
 
 def _read_with_pil(file):

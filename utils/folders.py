@@ -6,6 +6,7 @@ middle of an epoch. "classes" always means the class folder names, in label
 order: label i is class_names[i].
 """
 
+import contextlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -84,9 +85,9 @@ def _class_files(path, class_names):
     """The image files under each class folder (relative to `path`) and their labels."""
     filenames, labels = [], []
     for label, name in enumerate(class_names):
-        in_class = _walk_images(path / name)
-        filenames += [os.path.relpath(file, path) for file in in_class]
-        labels += [label] * len(in_class)
+        top = str(path / name)
+        filenames += [name + file[len(top) :] for file in _walk_images(path / name)]
+        labels += [label] * (len(filenames) - len(labels))
     return filenames, labels
 
 
@@ -199,8 +200,6 @@ def inspect_image(file):
     from PIL import Image
 
     try:
-        if os.path.getsize(file) == 0:
-            return "bad", "empty file (0 bytes)"
         with Image.open(file) as image:
             upright = is_upright(image)  # TensorFlow ignores EXIF orientation
             if (
@@ -212,6 +211,9 @@ def inspect_image(file):
             image.load()
             return "pil", image.size
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        with contextlib.suppress(OSError):
+            if os.path.getsize(file) == 0:
+                return "bad", "empty file (0 bytes)"
         return "bad", f"{type(error).__name__}: {error}"
 
 

@@ -10,13 +10,13 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
 import numpy as np
 
 from utils.files import publish
-from utils.decoding import resized_uint8
 
 CACHE_CHOICES = ("auto", "memory", "disk", None)
 # cache="auto" keeps a folder's resized images in memory while they take at most this
@@ -26,21 +26,40 @@ MEMORY_BUDGET_FRACTION = 0.25
 CACHE_FORMAT = 1  # part of the disk cache key: bump it when decoding or resizing changes
 
 
-def through_store(store, index, file, decoder, target_size):
-    """Image `index` from the store, or decoded now and handed to the store."""
+def with_store_state(dataset, store):
+    """Each element of `dataset` paired with whether the store held every image when
+    the epoch began (asked once per epoch, not once per image)."""
     import tensorflow as tf
 
-    found, kept = tf.numpy_function(store.get, [index], (tf.bool, tf.uint8), stateful=True)
+    def ask(_):
+        return tf.reshape(tf.numpy_function(store.is_complete, [], tf.bool, stateful=True), [])
 
-    def decode_and_keep():
-        image = resized_uint8(file, decoder, target_size)
-        stored = tf.numpy_function(store.put, [index, image], tf.bool, stateful=True)
-        with tf.control_dependencies([stored]):
-            return tf.identity(image)
+    state = (
+        tf.data.Dataset.from_tensors(0).map(ask).flat_map(lambda c: tf.data.Dataset.from_tensors(c).repeat())
+    )
+    paired = tf.data.Dataset.zip((dataset, state))
+    return paired.apply(tf.data.experimental.assert_cardinality(dataset.cardinality()))
 
-    image = tf.cond(tf.reshape(found, []), lambda: tf.reshape(kept, (*target_size, 3)), decode_and_keep)
+
+def decoded_unless_stored(complete, decode, target_size):
+    """One image for the pipeline's element step: decode() now, or a blank stand-in
+    when the store was complete as the epoch began (`exchanged` then reads the batch)."""
+    import tensorflow as tf
+
+    image = tf.cond(complete, lambda: tf.zeros((*target_size, 3), tf.uint8), decode)
     image.set_shape((*target_size, 3))
     return image
+
+
+def exchanged(store, indices, images):
+    """One batch for the pipeline's batch step: the images handed to the store, or,
+    once it holds them all, read from it (the store only fills up, so the batches of
+    an epoch that began complete are always read whole from it)."""
+    import tensorflow as tf
+
+    kept = tf.numpy_function(store.exchange, [indices, images], tf.uint8, stateful=True)
+    kept.set_shape(images.shape)
+    return kept
 
 
 # ---------------------------------------------------------------- the store
@@ -59,7 +78,7 @@ class _ImageStore:
         self.images, self.have, self.where = images, have, where
         self._finished_path = finished_path
         self._missing = int((~have).sum())
-        self._nothing = np.zeros((0, 0, 3), np.uint8)
+        self._lock = threading.Lock()
 
     @classmethod
     def in_memory(cls, count, target_size):
@@ -80,20 +99,23 @@ class _ImageStore:
         images = np.lib.format.open_memmap(filling, mode="w+", dtype=np.uint8, shape=shape)
         return cls(images, np.zeros(count, bool), str(finished), finished_path=finished)
 
-    def get(self, index):
-        if self.have[index]:
-            return np.True_, self.images[index]
-        return np.False_, self._nothing
+    def is_complete(self):
+        return np.bool_(self._missing == 0)
 
-    def put(self, index, image):
-        if not self.have[index]:
-            self.images[index] = image
-            self.have[index] = True
-            self._missing -= 1
+    def exchange(self, indices, images):
+        """Keep the images of a batch the store lacks and return them; once the store
+        is complete, return its own images of `indices` instead."""
+        if self._missing == 0:
+            return self.images[indices]
+        with self._lock:  # batches arrive from parallel threads
+            new = indices[~self.have[indices]]
+            self.images[new] = images if len(new) == len(indices) else images[~self.have[indices]]
+            self.have[new] = True
+            self._missing -= len(new)
             if self._missing == 0 and self._finished_path is not None:
                 self.images.flush()
                 publish(self.images.filename, self._finished_path)  # the map stays valid
-        return np.True_
+        return images
 
 
 def image_store(folder, target_size, cache):
