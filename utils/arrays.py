@@ -21,9 +21,6 @@ import numpy as np
 # crops (lz4/blosclz/zstd/lz4hc, byte/bit shuffle, 1-16 MiB chunks) the fastest to
 # load, and smaller than byte shuffle (0.26 vs 0.28 of np.save's bytes).
 COMPRESSION = bcolz.cparams(clevel=5, cname="lz4", shuffle=bcolz.BITSHUFFLE)
-# One-byte data (uint8 pixels) gains little from bit shuffle and pays for it in time:
-# get_data wrote about 1.5x faster with lz4 alone (bench/get_data_memory.py).
-BYTE_COMPRESSION = bcolz.cparams(clevel=5, cname="lz4", shuffle=bcolz.NOSHUFFLE)
 CHUNK_BYTES = 4 << 20
 # Attributes we store beside the data to restore what bcolz can't hold.
 _SHAPE_ATTR, _COMPLEX_ATTR = "course_shape", "course_complex_dtype"
@@ -93,11 +90,7 @@ class ArrayWriter:
             batch = batch[..., None].view(batch.real.dtype)
         if self._carray is None:
             self._carray = bcolz.carray(
-                batch,
-                rootdir=str(self._tmp),
-                mode="w",
-                cparams=COMPRESSION if batch.itemsize > 1 else BYTE_COMPRESSION,
-                chunklen=_chunk_rows(batch),
+                batch, rootdir=str(self._tmp), mode="w", cparams=COMPRESSION, chunklen=_chunk_rows(batch)
             )
             if complex_dtype is not None:
                 self._carray.attrs[_COMPLEX_ATTR] = complex_dtype.str
