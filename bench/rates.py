@@ -96,7 +96,10 @@ NETWORKS = {
 }
 # Networks whose notebook builds them under Keras's default policy, choosing none: measured
 # in float32, what the notebook runs.
-FLOAT32_ONLY = {"cifar10_convnet": "notebook 07 builds it under Keras's default policy"}
+FLOAT32_ONLY = {
+    "cifar10_convnet": "notebook 07 builds it under Keras's default policy",
+    "resnet50": "notebook 08 builds it under Keras's default policy",
+}
 BATCHES = {"forward": 2, "train": 2}  # timed batches per round (after one warm-up batch)
 
 
