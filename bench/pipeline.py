@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from utils.config import build_root  # noqa: E402
 from utils.data import get_batches  # noqa: E402
 
-N_IMAGES, ROUNDS, TARGET = 600, 4, (224, 224)
+N_IMAGES, ROUNDS, TARGET = 600, 8, (224, 224)
 WIDTH, HEIGHT = 500, 375
 TARGET_RATIO, TARGET_BARE_RATIO, TARGET_DECODING_RATIO = 5.0, 0.9, 0.8
 
