@@ -162,7 +162,7 @@ def _image_dataset(
     if shuffle:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
-    def load(columns, complete=None):
+    def load(columns, complete=None):  # complete: the store held every image as the epoch began
         index, file, choice, *label = columns
         if store is None:
             return (index, decode(file, choice), *label)
