@@ -25,7 +25,7 @@ CACHE_CHOICES = ("auto", "memory", "disk", None)
 # share of the RAM available when get_batches is called, else on disk. A quarter leaves
 # room for the model, for a second folder (train and valid) and for everything else.
 MEMORY_BUDGET_FRACTION = 0.25
-CACHE_FORMAT = 1  # part of the disk cache key: bump it when decoding or resizing changes
+CACHE_FORMAT = 2  # part of the disk cache key: bump it when decoding or resizing changes
 
 
 def with_store_state(dataset, store):
