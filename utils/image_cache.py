@@ -111,8 +111,9 @@ class _ImageStore:
         if self._missing == 0:
             return self.images[indices]
         with self._lock:  # batches arrive from parallel threads
-            new = indices[~self.have[indices]]
-            self.images[new] = images if len(new) == len(indices) else images[~self.have[indices]]
+            lacking = ~self.have[indices]
+            new = indices[lacking]
+            self.images[new] = images if len(new) == len(indices) else images[lacking]  # no copy when all new
             self.have[new] = True
             self._missing -= len(new)
             if self._missing == 0 and self._finished_path is not None:
@@ -128,8 +129,9 @@ def _mapped_uint8(shape):
     populate = getattr(mmap, "MAP_POPULATE", None)
     if populate is None:  # not Linux
         return np.empty(shape, np.uint8)
-    memory = mmap.mmap(-1, max(1, math.prod(shape)), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
-    return np.frombuffer(memory, np.uint8, count=math.prod(shape)).reshape(shape)
+    size = math.prod(shape)
+    memory = mmap.mmap(-1, max(1, size), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+    return np.frombuffer(memory, np.uint8, count=size).reshape(shape)
 
 
 def image_store(folder, target_size, cache):
