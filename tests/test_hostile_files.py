@@ -187,6 +187,57 @@ def test_file_names_with_spaces_and_non_ascii_keep_their_names(tmp_path):
         assert by_name[name][0, 0, 0] == pytest.approx(50 * k + 20, abs=1)
 
 
+# ---------------------------------------------------------------- the quick look at JPEGs
+
+
+def jpeg_bytes(mode="RGB", **options):
+    from io import BytesIO
+
+    out = BytesIO()
+    Image.new("RGB", (40, 30), RED).convert(mode).save(out, format="JPEG", **options)
+    return out.getvalue()
+
+
+def with_segment_after_start(data, marker, payload):
+    """`data` with one more segment (marker, length, payload) right after the start marker."""
+    return data[:2] + bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload + data[2:]
+
+
+def exif(orientation):
+    tags = Image.Exif()
+    tags[0x0112] = orientation
+    return tags
+
+
+# name -> (bytes, whether the quick look alone recognises it)
+JPEG_VARIANTS = {
+    "plain": (jpeg_bytes(quality=90), True),
+    "grey": (jpeg_bytes("L"), True),
+    "progressive": (jpeg_bytes(progressive=True), True),
+    "optimized-no-subsampling": (jpeg_bytes(optimize=True, subsampling=0), True),
+    "comment": (jpeg_bytes(comment=b"taken by a cat"), True),
+    "exif-upright": (jpeg_bytes(exif=exif(1)), False),
+    "exif-turned": (jpeg_bytes(exif=exif(6)), False),
+    "cmyk": (jpeg_bytes("CMYK"), False),
+    "header-past-64-KiB": (with_segment_after_start(jpeg_bytes(), 0xEF, bytes(65_533)), False),
+    "cut-in-the-middle": (jpeg_bytes()[:300] + b"\xff\xd9", False),
+    "cut-short": (jpeg_bytes()[:-40], False),
+}
+
+
+@pytest.mark.parametrize("variant", JPEG_VARIANTS)
+def test_quick_jpeg_look_agrees_with_pil(tmp_path, variant):
+    """inspect_image reads a plain JPEG's markers itself (four times faster than PIL)
+    and leaves everything else to PIL; either way the answer is PIL's."""
+    from utils import folders
+
+    data, recognised = JPEG_VARIANTS[variant]
+    path = tmp_path / "image.jpg"
+    path.write_bytes(data)
+    assert (folders._plain_jpeg_size(path) is not None) == recognised
+    assert folders.inspect_image(path) == folders._look_with_pil(path)
+
+
 # ---------------------------------------------------------------- junk beside the images: ignored
 
 
