@@ -1,4 +1,4 @@
-"""Save and load NumPy arrays as compressed bcolz folders.
+"""Save and load NumPy arrays as bcolz folders, compressed where that pays.
 
 Why bcolz: precomputed features and resized images are big; Blosc compresses
 photo-like float arrays to about a quarter of `np.save`'s bytes while writing far
