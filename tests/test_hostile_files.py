@@ -238,6 +238,14 @@ def test_quick_jpeg_look_agrees_with_pil(tmp_path, variant):
     assert folders.inspect_image(path) == folders._look_with_pil(path)
 
 
+def test_a_link_to_nowhere_is_reported_not_raised(tmp_path):
+    from utils import folders
+
+    (tmp_path / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    kind, reason = folders.inspect_image(tmp_path / "gone.jpg")
+    assert kind == "bad" and "FileNotFoundError" in reason
+
+
 # ---------------------------------------------------------------- junk beside the images: ignored
 
 
