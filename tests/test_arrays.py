@@ -62,20 +62,6 @@ def test_writer_appends_batches_into_one_array(tmp_path):
     assert np.array_equal(load_array(tmp_path / "images"), np.concatenate(batches))
 
 
-def test_compressed_only_where_it_pays(tmp_path):
-    """Noise-like pixels barely shrink, so they are stored as they are (three times
-    faster to write); smooth float images shrink to a fraction and are compressed."""
-    import bcolz
-
-    rng = np.random.default_rng(0)
-    noisy = rng.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
-    smooth = np.repeat(np.linspace(0, 255, 64, dtype=np.float32), 64 * 3 * 8).reshape(8, 64, 64, 3)
-    for name, arr, clevel in [("noisy.bc", noisy, 0), ("smooth.bc", smooth, 5)]:
-        save_array(tmp_path / name, arr)
-        assert bcolz.open(str(tmp_path / name), mode="r").cparams.clevel == clevel, name
-        np.testing.assert_array_equal(load_array(tmp_path / name), arr)
-
-
 def test_writer_refuses_a_batch_of_another_shape(tmp_path):
     with pytest.raises(ValueError, match="does not fit"):
         with ArrayWriter(tmp_path / "a") as writer:

@@ -202,11 +202,12 @@ def head_correct(train_features, train_labels, valid_features, valid_labels, see
 
 def test_bfloat16_features_keep_the_heads_validation_accuracy(model, cache_dir):
     """The rule for choosing mixed_bfloat16 by default (utils.dtype_policy_for): a head trained
-    on bfloat16 features of real pretrained EfficientNet-Lite0 weights is within 0.5 points of
-    one trained on float32 features of the same crops. With 200 validation images 0.5 points
-    is one image: one may change sides, not two. The float32 head must be far above chance
-    (1/6) and below 100 %, or the comparison could not fail. Where the CPU has no native
-    bfloat16, TensorFlow emulates it: slower, the same rounding."""
+    on bfloat16 features of real pretrained EfficientNet-Lite0 weights scores no more than 0.5
+    points below one trained on float32 features of the same crops. With 200 validation images
+    0.5 points is one image: bfloat16 may lose one, not two. The float32 head must be far above
+    chance (1/6) and below 100 %, or the comparison could not fail. Where the CPU has no native
+    bfloat16, TensorFlow emulates it, slower and rounded differently: on an AVX2-only AMD EPYC
+    the bfloat16 head got 197 of 200 against float32's 194 (194 each with native bfloat16)."""
     train, valid = photo_crops(60, seed=1), photo_crops(200, seed=2)
     with dtype_policy_scope("mixed_bfloat16"):
         bf16_model = lite.build_efficientnet_lite0(cache_dir=cache_dir)  # the cached conversion
@@ -220,7 +221,7 @@ def test_bfloat16_features_keep_the_heads_validation_accuracy(model, cache_dir):
         correct[policy] = head_correct(features[0], train[1], features[1], valid[1])
     points = {policy: 100 * n / len(valid[1]) for policy, n in correct.items()}
     assert 50 < points["float32"] < 100, points
-    assert abs(correct["mixed_bfloat16"] - correct["float32"]) <= 0.005 * len(valid[1]), points
+    assert correct["mixed_bfloat16"] >= correct["float32"] - 0.005 * len(valid[1]), points
 
 
 def tf_resize(pixels, size=(224, 224)):

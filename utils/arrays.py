@@ -1,10 +1,9 @@
-"""Save and load NumPy arrays as bcolz folders, compressed where that pays.
+"""Save and load NumPy arrays as compressed bcolz folders.
 
 Why bcolz: precomputed features and resized images are big; Blosc compresses
-photo-like float arrays to about a quarter of `np.save`'s bytes while writing far
+photo-like arrays to about a quarter of `np.save`'s bytes while writing far
 faster than `np.savez_compressed`, and a carray can grow batch by batch, so a
-dataset never has to sit in memory whole. Arrays that barely compress (photos
-as uint8 pixels) are stored as they are, which writes them three times faster.
+dataset never has to sit in memory whole.
 
 Writes go to a temporary folder beside the target and are renamed into place
 at the end, so an interrupted save never leaves a half-written array behind.
@@ -22,12 +21,6 @@ import numpy as np
 # crops (lz4/blosclz/zstd/lz4hc, byte/bit shuffle, 1-16 MiB chunks) the fastest to
 # load, and smaller than byte shuffle (0.26 vs 0.28 of np.save's bytes).
 COMPRESSION = bcolz.cparams(clevel=5, cname="lz4", shuffle=bcolz.BITSHUFFLE)
-NO_COMPRESSION = bcolz.cparams(clevel=0)
-# Compression has to shrink a sample of the first batch to this share of its bytes to
-# be worth its time. Photos as uint8 pixels shrink only to 0.74-0.86, and compressing
-# 300 MB of them made writing three times slower (525 against 173 ms, 2-core AMD EPYC);
-# the same photos as float32 shrink to 0.26.
-WORTH_COMPRESSING, SAMPLE_BYTES = 2 / 3, 1 << 20
 CHUNK_BYTES = 4 << 20
 # Attributes we store beside the data to restore what bcolz can't hold.
 _SHAPE_ATTR, _COMPLEX_ATTR = "course_shape", "course_complex_dtype"
@@ -97,11 +90,7 @@ class ArrayWriter:
             batch = batch[..., None].view(batch.real.dtype)
         if self._carray is None:
             self._carray = bcolz.carray(
-                batch,
-                rootdir=str(self._tmp),
-                mode="w",
-                cparams=_compression_for(batch),
-                chunklen=_chunk_rows(batch),
+                batch, rootdir=str(self._tmp), mode="w", cparams=COMPRESSION, chunklen=_chunk_rows(batch)
             )
             if complex_dtype is not None:
                 self._carray.attrs[_COMPLEX_ATTR] = complex_dtype.str
@@ -137,20 +126,10 @@ class ArrayWriter:
         return False
 
 
-def _chunk_rows(batch, chunk_bytes=CHUNK_BYTES):
-    """Rows per compressed chunk: about `chunk_bytes`, so Blosc's threads have work."""
+def _chunk_rows(batch):
+    """Rows per compressed chunk: about CHUNK_BYTES, so Blosc's threads have work."""
     row_bytes = max(1, batch.itemsize * int(np.prod(batch.shape[1:])))
-    return max(1, chunk_bytes // row_bytes)
-
-
-def _compression_for(batch):
-    """COMPRESSION if it shrinks the first SAMPLE_BYTES of `batch` to WORTH_COMPRESSING of
-    their size or less, else NO_COMPRESSION."""
-    rows = min(len(batch), _chunk_rows(batch, SAMPLE_BYTES))
-    if rows == 0:
-        return COMPRESSION
-    sample = bcolz.carray(batch[:rows], cparams=COMPRESSION, chunklen=rows).chunks[0]
-    return COMPRESSION if sample.cbytes <= WORTH_COMPRESSING * sample.nbytes else NO_COMPRESSION
+    return max(1, CHUNK_BYTES // row_bytes)
 
 
 def _check_target(path, overwrite):
