@@ -56,15 +56,13 @@ def measure_in_this_process(folder, dest, rounds):
     files = sorted(folder.rglob("*.jpg"))
     bare_tf_data_seconds(folder, limit=64)  # warm-up: TensorFlow's thread pools
     before = psutil.Process().memory_info().rss
-    start = time.perf_counter()
-    data = get_data(folder, target_size=(SIDE, SIDE), dest=dest, batch_size=64)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    seconds, bare = [seconds], [bare_tf_data_seconds(folder)]
-    for _ in range(rounds - 1):
+    seconds, bare = [], []
+    for _ in range(rounds):
         start = time.perf_counter()
-        get_data(folder, target_size=(SIDE, SIDE), dest=dest, batch_size=64)
+        data = get_data(folder, target_size=(SIDE, SIDE), dest=dest, batch_size=64)
         seconds.append(time.perf_counter() - start)
+        if len(seconds) == 1:  # the peak of the first run, before any bare pass
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
         bare.append(bare_tf_data_seconds(folder))
     facts = {"images": len(data), "before": before, "peak": peak, "seconds": seconds, "bare_seconds": bare}
     assert len(files) == len(data), (len(files), len(data))
