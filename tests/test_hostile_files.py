@@ -29,6 +29,12 @@ def save(path, colour=RED, size=(40, 30), mode="RGB", fmt=None, **options):
     return path
 
 
+def exif(orientation):
+    tags = Image.Exif()
+    tags[0x0112] = orientation
+    return tags
+
+
 def only_images(batches):
     """Every image of one unshuffled epoch, in `filenames` order."""
     parts = [element[0] if isinstance(element, tuple) else element for element in batches]
@@ -165,10 +171,8 @@ def test_exif_orientation_is_applied(tmp_path):
     view") comes out the way every image viewer shows it."""
     stored = Image.new("RGB", (64, 32), RED)
     stored.paste(BLUE, (0, 0, 32, 32))  # stored: blue left half, red right half
-    exif = Image.Exif()
-    exif[0x0112] = 6
     (tmp_path / "things").mkdir()
-    stored.save(tmp_path / "things" / "phone.jpg", exif=exif, quality=95)
+    stored.save(tmp_path / "things" / "phone.jpg", exif=exif(6), quality=95)
     pixels = decode_one(tmp_path, "phone.jpg")
     assert np.abs(pixels[0, :] - np.array(BLUE)).max() <= 10  # viewed: blue on top
     assert np.abs(pixels[-1, :] - np.array(RED)).max() <= 10  # and red below
@@ -201,12 +205,6 @@ def jpeg_bytes(mode="RGB", **options):
 def with_segment_after_start(data, marker, payload):
     """`data` with one more segment (marker, length, payload) right after the start marker."""
     return data[:2] + bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload + data[2:]
-
-
-def exif(orientation):
-    tags = Image.Exif()
-    tags[0x0112] = orientation
-    return tags
 
 
 # name -> (bytes, whether the quick look alone recognises it)

@@ -31,6 +31,7 @@ TENSORFLOW_DECODES = {
 # A JPEG's header (tables, comments, colour profiles) fits in its first 64 KiB unless
 # it carries a large thumbnail; PIL looks at those.
 JPEG_HEAD_BYTES = 1 << 16
+JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"  # every JPEG begins and ends with these markers
 # Frame headers (which hold the size) of baseline, extended and progressive JPEGs, the
 # kinds cameras and the web use; PIL looks at the rare others (lossless, arithmetic).
 JPEG_FRAME_MARKERS = frozenset({0xC0, 0xC1, 0xC2})
@@ -228,10 +229,10 @@ def _plain_jpeg_size(file):
             if len(head) < 4:
                 return None
             handle.seek(-2, os.SEEK_END)
-            ends_cleanly = handle.read() == b"\xff\xd9"
+            ends_cleanly = handle.read() == JPEG_END
     except OSError:
         return None
-    return _jpeg_frame_size(head) if ends_cleanly and head.startswith(b"\xff\xd8") else None
+    return _jpeg_frame_size(head) if ends_cleanly and head.startswith(JPEG_START) else None
 
 
 def _jpeg_frame_size(head):
@@ -287,7 +288,7 @@ def _ends_cleanly(file, image_format):
     with open(file, "rb") as handle:
         handle.seek(-12, os.SEEK_END)
         tail = handle.read()
-    return tail.endswith(b"\xff\xd9") if image_format == "JPEG" else b"IEND" in tail
+    return tail.endswith(JPEG_END) if image_format == "JPEG" else b"IEND" in tail
 
 
 def _report_bad_files(path, bad, on_bad_file):
